@@ -1,0 +1,54 @@
+/**
+ * The contract every codec fulfils: values to bytes and back.
+ *
+ * @module
+ */
+
+import type { Serializer, SerializerRegistry } from "./serializers.ts";
+
+/**
+ * Turns values into bytes and bytes into values.
+ *
+ * A codec instance belongs to one connection: its {@linkcode Codec.serializers}
+ * registry decides which type ids tagged values get, and the RPC layer adds a
+ * proxy serializer that is bound to that connection.
+ */
+export interface Codec {
+  /** The wire name of the codec: `"json"`, `"msgpack"` or `"msgpackblosc"`. */
+  readonly name: string;
+  /** The extra serializers of this instance, in type id order. */
+  readonly serializers: SerializerRegistry;
+  /**
+   * Encodes a value. The returned bytes stay valid: later calls never
+   * overwrite them.
+   *
+   * @throws {CodecError} when the value (or a part of it) cannot be written.
+   */
+  encode(value: unknown): Uint8Array;
+  /**
+   * Decodes one complete value. Binary values in the result may be views
+   * into `data`, so callers must not reuse `data` afterwards.
+   *
+   * @throws {CodecError} for malformed, truncated or trailing input and for
+   * unknown type ids.
+   */
+  decode(data: Uint8Array): unknown;
+}
+
+/** A codec class, as passed to the `codec` option of channels, RPC and containers. */
+export interface CodecClass {
+  /** Creates a codec that writes tagged values with `serializers`. */
+  new (serializers?: SerializerRegistry | readonly Serializer[]): Codec;
+}
+
+/** A value could not be encoded or decoded. */
+export class CodecError extends Error {
+  /**
+   * @param message What was expected and what arrived.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CodecError";
+  }
+}
