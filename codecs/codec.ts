@@ -44,6 +44,8 @@ export interface CodecClass {
 /** A value could not be encoded or decoded. */
 export class CodecError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What was expected and what arrived.
    * @param options The underlying cause, if any.
    */

@@ -1,0 +1,24 @@
+/**
+ * Internal: the link between a container and the agents it hosts, kept out
+ * of the public API.
+ *
+ * @module
+ */
+
+import type { Agent } from "./agent.ts";
+
+/** What an agent needs from its container. */
+export interface ContainerHooks {
+  /** Registers `agent`: gives it the next id and makes it callable. */
+  register(agent: Agent): string;
+  /** Removes `agent`: later calls to it fail. */
+  unregister(agent: Agent): void;
+  /**
+   * Runs `cleanup` first thing when the container shuts down (used to stop
+   * child containers); returns a function that cancels this.
+   */
+  addCleanup(cleanup: () => Promise<void>): () => void;
+}
+
+/** Hooks of every live container. */
+export const containerHooks: WeakMap<object, ContainerHooks> = new WeakMap();

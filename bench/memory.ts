@@ -1,0 +1,139 @@
+/**
+ * Memory check: 1,000,000 `add(1, 2)` calls over one connection, pipelined in
+ * windows of 100, with the resident set size sampled on both sides (the
+ * server runs in its own process and prints its samples).
+ *
+ * ```sh
+ * deno task bench:memory                         # rpc, tcp, msgpack, 1,000,000 calls
+ * deno task bench:memory --calls 200000 --layer channel --codec json --json out.json
+ * ```
+ *
+ * The growth is the last sample minus the first sample after the warm-up
+ * (the first 10% of the calls); the peak after warm-up is reported too.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type CodecName, type LayerName, loadPki, type TransportName } from "./_common.ts";
+import { connectLayer } from "./_layers.ts";
+import { ServerProcess } from "./_process.ts";
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: "string", default: "1000000" },
+    window: { type: "string", default: "100" },
+    layer: { type: "string", default: "rpc" },
+    transport: { type: "string", default: "tcp" },
+    codec: { type: "string", default: "msgpack" },
+    "sample-ms": { type: "string", default: "250" },
+    json: { type: "string" },
+  },
+});
+
+const total = Number(values.calls);
+const windowSize = Number(values.window);
+const sampleMs = Number(values["sample-ms"]);
+const layer = values.layer as LayerName;
+const transport = values.transport as TransportName;
+const codec = values.codec as CodecName;
+const warmupCalls = Math.floor(total / 10);
+
+const tmp = await Deno.makeTempDir({ prefix: "denomas-memory-" });
+const pki = await loadPki(tmp);
+const server = await ServerProcess.start({
+  layer,
+  transport,
+  codec,
+  pki,
+  socketPath: transport === "unix" ? `${tmp}/memory.sock` : undefined,
+  rssMs: sampleMs,
+});
+
+/** One RSS sample of this process: calls done so far and bytes. */
+const clientSamples: { calls: number; rss: number }[] = [];
+let done = 0;
+let serverWarmIndex = -1;
+const timer = setInterval(() => {
+  clientSamples.push({ calls: done, rss: Deno.memoryUsage().rss });
+}, sampleMs);
+
+const client = await connectLayer(layer, transport, codec, server.address, pki);
+const started = performance.now();
+let warmAt = 0;
+try {
+  while (done < total) {
+    const n = Math.min(windowSize, total - done);
+    const calls = new Array(n);
+    for (let i = 0; i < n; i++) calls[i] = client.add();
+    const results = await Promise.all(calls);
+    if (results[n - 1] !== 3) throw new Error(`add(1, 2) returned ${results[n - 1]}`);
+    done += n;
+    if (warmAt === 0 && done >= warmupCalls) {
+      warmAt = performance.now();
+      serverWarmIndex = server.rss.length;
+      clientSamples.push({ calls: done, rss: Deno.memoryUsage().rss });
+    }
+  }
+} finally {
+  clearInterval(timer);
+  clientSamples.push({ calls: done, rss: Deno.memoryUsage().rss });
+  // Give the server one more sample period, then stop it.
+  await new Promise((r) => setTimeout(r, sampleMs * 2));
+  await client.close();
+  await server.stop();
+  await Deno.remove(tmp, { recursive: true }).catch(() => {});
+}
+const seconds = (performance.now() - started) / 1000;
+
+const MB = 1024 * 1024;
+const clientWarm = clientSamples.filter((s) => s.calls >= warmupCalls);
+const serverWarm = server.rss.slice(Math.max(0, serverWarmIndex));
+const summary = (samples: number[]) => ({
+  atWarmupMB: samples[0] / MB,
+  endMB: samples[samples.length - 1] / MB,
+  peakMB: Math.max(...samples) / MB,
+  growthMB: (samples[samples.length - 1] - samples[0]) / MB,
+  peakGrowthMB: (Math.max(...samples) - samples[0]) / MB,
+});
+const result = {
+  date: new Date().toISOString(),
+  layer,
+  transport,
+  codec,
+  calls: done,
+  window: windowSize,
+  warmupCalls,
+  seconds,
+  callsPerSec: done / seconds,
+  client: summary(clientWarm.map((s) => s.rss)),
+  server: summary(serverWarm),
+  clientSamples,
+  serverSamples: server.rss,
+};
+const f = (n: number) => n.toFixed(1);
+console.log(
+  `${
+    done.toLocaleString("en-US")
+  } ${layer} add calls over ${transport} (${codec}), windows of ${windowSize}: ` +
+    `${seconds.toFixed(1)} s, ${Math.round(result.callsPerSec).toLocaleString("en-US")} calls/s`,
+);
+console.log(
+  "| side | RSS after warm-up (MB) | RSS at end (MB) | peak (MB) | growth (MB) | peak growth (MB) |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const side of ["client", "server"] as const) {
+  const s = result[side];
+  console.log(
+    `| ${side} | ${f(s.atWarmupMB)} | ${f(s.endMB)} | ${f(s.peakMB)} | ${f(s.growthMB)} | ${
+      f(s.peakGrowthMB)
+    } |`,
+  );
+}
+const worst = Math.max(result.client.growthMB, result.server.growthMB);
+console.log(
+  `target: growth < 20 MB after warm-up: ${worst < 20 ? "met" : "MISSED"} (${f(worst)} MB)`,
+);
+if (values.json) {
+  await Deno.writeTextFile(values.json, JSON.stringify(result, null, 2) + "\n");
+  console.log(`wrote ${values.json}`);
+}

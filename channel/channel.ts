@@ -1,0 +1,647 @@
+/**
+ * The request/reply channel over one connection.
+ *
+ * @module
+ */
+
+import type { Codec, CodecClass } from "../codecs/codec.ts";
+import { Json } from "../codecs/json.ts";
+import { describe } from "./_describe.ts";
+import { recoverHead } from "./_recover.ts";
+import { WriteQueue } from "./_write_queue.ts";
+import {
+  ConnectionResetError,
+  formatRemoteTraceback,
+  ProtocolError,
+  RemoteException,
+} from "./errors.ts";
+import { FrameReader, MAX_FRAME_SIZE } from "./frame.ts";
+import { EXCEPTION, REQUEST, RESULT } from "./message.ts";
+import { type ChannelOptions, HIGH_WATER_MARK, READ_PAUSE_FACTOR } from "./options.ts";
+import type { Request } from "./request.ts";
+import type { Conn, PeerInfo } from "./transport.ts";
+
+/** How long {@linkcode Channel.close} waits for queued replies to be written: 5 s. */
+export const CLOSE_FLUSH_TIMEOUT = 5_000;
+
+/** Per-call options of {@linkcode Channel.send}. */
+export interface SendOptions {
+  /** Gives up on the call: it rejects at once with `signal.reason` and a late reply is dropped. */
+  readonly signal?: AbortSignal;
+  /**
+   * Gives up on the call after this many milliseconds: it rejects with a
+   * `TimeoutError` `DOMException` and a late reply is dropped.
+   */
+  readonly timeout?: number;
+}
+
+/**
+ * Receives the requests of a channel, see {@linkcode Channel.serve}. If it
+ * throws, or the promise it returns rejects, before the request is answered,
+ * the request fails with that error.
+ */
+export type RequestHandler = (request: Request) => void | Promise<void>;
+
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+/** A call waiting for its reply. */
+class PendingCall {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  readonly calls: Map<unknown, PendingCall>;
+  readonly id: number;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+
+  constructor(
+    calls: Map<unknown, PendingCall>,
+    id: number,
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+  ) {
+    this.calls = calls;
+    this.id = id;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** Called by the signal's abort event. */
+  handleEvent(): void {
+    this.cancel(this.signal!.reason);
+  }
+
+  /** Gives up: forgets the call (a late reply is dropped) and rejects it. */
+  cancel(reason: unknown): void {
+    if (this.calls.get(this.id) !== this) return;
+    this.calls.delete(this.id);
+    this.disarm();
+    this.reject(reason);
+  }
+
+  disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this);
+  }
+}
+
+function onCallTimeout(call: PendingCall, peer: string, timeout: number): void {
+  call.cancel(
+    new DOMException(`Call ${call.id} to ${peer} timed out after ${timeout} ms`, "TimeoutError"),
+  );
+}
+
+/** Writes a reply; set by the `Channel` class, used by its requests. */
+let writeReply: (channel: Channel, id: unknown, type: number, content: unknown) => boolean;
+
+class IncomingRequest implements Request {
+  readonly content: unknown;
+  readonly channel: Channel;
+  readonly id: unknown;
+  answered = false;
+
+  constructor(channel: Channel, id: unknown, content: unknown) {
+    this.channel = channel;
+    this.id = id;
+    this.content = content;
+  }
+
+  reply(value: unknown): boolean {
+    if (this.answered) throw new Error(`Request ${describe(this.id)} was answered already`);
+    this.answered = true;
+    return writeReply(this.channel, this.id, RESULT, value);
+  }
+
+  fail(error: unknown): boolean {
+    if (this.answered) throw new Error(`Request ${describe(this.id)} was answered already`);
+    this.answered = true;
+    return writeReply(this.channel, this.id, EXCEPTION, error);
+  }
+}
+
+function failUnanswered(request: IncomingRequest, error: unknown): void {
+  if (!request.answered) request.fail(error);
+}
+
+/**
+ * A request/reply channel over one connection: either side may send
+ * requests at any time, and replies may come in any order.
+ *
+ * Channels come from {@linkcode openConnection} and {@linkcode startServer};
+ * the constructor wraps any {@linkcode Conn}.
+ *
+ * @example Echo round trip
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { openConnection, startServer } from "@denomas/denomas/channel";
+ *
+ * await using server = await startServer(["127.0.0.1", 0], async (channel) => {
+ *   const request = await channel.recv();
+ *   request.reply(`${request.content} back`);
+ * });
+ * await using channel = await openConnection(server.address);
+ * assertEquals(await channel.send("ohai"), "ohai back");
+ * ```
+ *
+ * @example A failing request
+ * ```ts
+ * import { ok as assert, rejects } from "node:assert/strict";
+ * import { openConnection, RemoteException, startServer } from "@denomas/denomas/channel";
+ *
+ * await using server = await startServer(["127.0.0.1", 0], async (channel) => {
+ *   const request = await channel.recv();
+ *   request.fail(new RangeError("42"));
+ * });
+ * await using channel = await openConnection(server.address);
+ * await rejects(channel.send("ohai"), (error) => {
+ *   assert(error instanceof RemoteException);
+ *   assert(error.message.startsWith(`Origin: ${server.address}\n`));
+ *   assert(error.remoteTraceback.endsWith("RangeError: 42\n"));
+ *   return true;
+ * });
+ * ```
+ */
+export class Channel implements AsyncDisposable, AsyncIterable<Request> {
+  /** This channel's codec instance, with its serializers. */
+  readonly codec: Codec;
+  /** Who is at the other end. */
+  readonly peer: PeerInfo;
+  /** This side's address. */
+  readonly localAddress: string;
+  /**
+   * Settles when the channel is closed: with `undefined` after
+   * {@linkcode Channel.close}, else with the reason (a
+   * {@linkcode ConnectionResetError} when the peer went away, a
+   * {@linkcode ProtocolError} when it broke the protocol). Never rejects.
+   */
+  readonly closed: Promise<Error | undefined>;
+
+  readonly #conn: Conn;
+  readonly #codecClass: CodecClass;
+  readonly #reader: FrameReader;
+  readonly #writer: WriteQueue;
+  readonly #maxFrameSize: number;
+  readonly #highWaterMark: number;
+  readonly #peer: string;
+  readonly #calls = new Map<unknown, PendingCall>();
+  #nextId = 0;
+  #state = OPEN;
+  /** Why new calls fail, once closing. */
+  #failure: Error | undefined;
+  #reason: Error | undefined;
+  #resolveClosed!: (reason: Error | undefined) => void;
+  #requests: (Request | undefined)[] = [];
+  #requestsHead = 0;
+  #receivers: PromiseWithResolvers<Request>[] = [];
+  #handler: RequestHandler | undefined;
+  /** Senders waiting for the write queue to drain. */
+  #waitingSenders = 0;
+  #readLoop: Promise<void>;
+  #shutdown: Promise<void> | undefined;
+
+  static {
+    writeReply = (channel, id, type, content) => channel.#writeReply(id, type, content);
+  }
+
+  /**
+   * Starts a channel on an open connection; reading starts at once.
+   *
+   * @param conn The connection, which the channel now owns.
+   * @param options Codec, serializers and limits.
+   * @throws {RangeError} for a `maxFrameSize` outside 0..2^32-1.
+   */
+  constructor(conn: Conn, options: ChannelOptions = {}) {
+    this.#conn = conn;
+    this.peer = conn.peer;
+    this.#peer = conn.peer.address;
+    this.localAddress = conn.localAddress;
+    this.#codecClass = options.codec ?? Json;
+    this.codec = new this.#codecClass(options.extraSerializers ?? []);
+    this.#maxFrameSize = options.maxFrameSize ?? MAX_FRAME_SIZE;
+    this.#reader = new FrameReader({ maxFrameSize: this.#maxFrameSize });
+    this.#highWaterMark = options.highWaterMark ?? HIGH_WATER_MARK;
+    this.#writer = new WriteQueue(conn, (error) => this.#onWriteError(error));
+    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    if (options.fallbackSerializer) {
+      this.codec.serializers.setFallback(options.fallbackSerializer(this));
+    }
+    this.#readLoop = this.#read();
+  }
+
+  /** Whether the channel is closed or closing: calls fail at once. */
+  get isClosed(): boolean {
+    return this.#state !== OPEN;
+  }
+
+  /** Bytes queued for writing and not yet handed to the connection. */
+  get bufferedAmount(): number {
+    return this.#writer.bufferedAmount;
+  }
+
+  /**
+   * Sends a request and waits for its reply.
+   *
+   * @param content The request; anything the codec can encode.
+   * @param options A signal and/or timeout to give up on the call.
+   * @returns The reply's content.
+   * @throws {RemoteException} when the peer answers with an EXCEPTION reply.
+   * @throws {ConnectionResetError} when the connection is (or gets) closed.
+   * @throws {CodecError} when `content` cannot be encoded.
+   * @throws {ProtocolError} when the encoded request exceeds `maxFrameSize`.
+   */
+  send(content: unknown, options?: SendOptions): Promise<unknown> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+    if (this.#waitingSenders > 0 || this.#writer.bufferedAmount >= this.#highWaterMark) {
+      return this.#sendLater(content, options);
+    }
+    return this.#sendNow(content, options);
+  }
+
+  /**
+   * Waits for the next request. Requests that arrive while nobody waits are
+   * queued.
+   *
+   * @returns The request.
+   * @throws {ConnectionResetError} (or the close reason) once the channel is closed.
+   * @throws {Error} when {@linkcode Channel.serve} takes the requests.
+   */
+  recv(): Promise<Request> {
+    const requests = this.#requests;
+    if (this.#requestsHead < requests.length) {
+      const request = requests[this.#requestsHead]!;
+      requests[this.#requestsHead++] = undefined;
+      if (this.#requestsHead === requests.length) {
+        requests.length = 0;
+        this.#requestsHead = 0;
+      }
+      return Promise.resolve(request);
+    }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#handler !== undefined) return Promise.reject(servedError());
+    const receiver = Promise.withResolvers<Request>();
+    this.#receivers.push(receiver);
+    return receiver.promise;
+  }
+
+  /**
+   * Routes every request to `handler`, queued ones first, instead of
+   * {@linkcode Channel.recv}. The handler runs synchronously in the read
+   * loop; it answers the request now or later. The RPC layer uses this.
+   *
+   * @throws {Error} when a handler is set already.
+   *
+   * @example
+   * ```ts
+   * import { strictEqual as assertEquals } from "node:assert/strict";
+   * import { openConnection, startServer } from "@denomas/denomas/channel";
+   *
+   * await using server = await startServer(["127.0.0.1", 0], (channel) => {
+   *   channel.serve((request) => request.reply((request.content as number) * 2));
+   * });
+   * await using channel = await openConnection(server.address);
+   * assertEquals(await channel.send(21), 42);
+   * ```
+   */
+  serve(handler: RequestHandler): void {
+    if (this.#handler !== undefined) throw new Error("This channel is served already");
+    this.#handler = handler;
+    const receivers = this.#receivers;
+    this.#receivers = [];
+    for (const receiver of receivers) receiver.reject(servedError());
+    const requests = this.#requests;
+    const head = this.#requestsHead;
+    this.#requests = [];
+    this.#requestsHead = 0;
+    for (let i = head; i < requests.length; i++) {
+      this.#dispatch(handler, requests[i] as IncomingRequest);
+    }
+  }
+
+  /**
+   * Yields incoming requests until the channel closes; ends quietly when it
+   * was closed by either side, throws the reason when the peer broke the
+   * protocol.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Request, void, undefined> {
+    while (true) {
+      let request: Request;
+      try {
+        request = await this.recv();
+      } catch (error) {
+        const reason = this.#reason;
+        if (
+          this.#state !== OPEN && (reason === undefined || reason instanceof ConnectionResetError)
+        ) {
+          return;
+        }
+        throw error;
+      }
+      yield request;
+    }
+  }
+
+  /**
+   * Closes the channel: pending calls fail with a
+   * {@linkcode ConnectionResetError}, replies already queued are still
+   * written (for up to {@linkcode CLOSE_FLUSH_TIMEOUT} ms), then the
+   * connection closes. Idempotent.
+   *
+   * @returns Resolves when the connection is closed and reading has stopped.
+   */
+  close(): Promise<void> {
+    this.#terminate(undefined);
+    return this.#shutdown!;
+  }
+
+  /** Closes the channel, see {@linkcode Channel.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #sendNow(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+    const id = this.#nextId;
+    let payload: Uint8Array;
+    try {
+      payload = this.#encode([REQUEST, id, content]);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#nextId = id + 1;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    const call = new PendingCall(this.#calls, id, resolve, reject);
+    this.#calls.set(id, call);
+    this.#writer.enqueue(payload);
+    if (options !== undefined) {
+      const { signal, timeout } = options;
+      if (timeout !== undefined) {
+        call.timer = setTimeout(onCallTimeout, timeout, call, this.#peer, timeout);
+      }
+      if (signal !== undefined) {
+        call.signal = signal;
+        signal.addEventListener("abort", call);
+      }
+    }
+    return promise;
+  }
+
+  async #sendLater(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+    this.#waitingSenders++;
+    try {
+      await this.#writer.drained(this.#highWaterMark);
+    } finally {
+      this.#waitingSenders--;
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+    if (options?.signal?.aborted) throw options.signal.reason;
+    return this.#sendNow(content, options);
+  }
+
+  #encode(message: unknown[]): Uint8Array {
+    const payload = this.codec.encode(message);
+    if (payload.length > this.#maxFrameSize) {
+      throw new ProtocolError(
+        `A message of ${payload.length} bytes to ${this.#peer} exceeds the limit of ` +
+          `${this.#maxFrameSize} bytes (maxFrameSize)`,
+      );
+    }
+    return payload;
+  }
+
+  #writeReply(id: unknown, type: number, content: unknown): boolean {
+    if (this.#state !== OPEN) return false;
+    let payload: Uint8Array;
+    if (type === RESULT) {
+      try {
+        payload = this.#encode([RESULT, id, content]);
+      } catch (error) {
+        payload = this.#encodeException(id, error);
+      }
+    } else {
+      payload = this.#encodeException(id, content);
+    }
+    this.#writer.enqueue(payload);
+    return true;
+  }
+
+  #encodeException(id: unknown, error: unknown): Uint8Array {
+    try {
+      return this.#encode([EXCEPTION, id, formatRemoteTraceback(error)]);
+    } catch (inner) {
+      // The text itself is too large (or the id cannot be written): say so briefly.
+      const text = `${errorName(inner)}: cannot send the error of request ${describe(id)}\n`;
+      return this.#encode([EXCEPTION, typeof id === "number" ? id : null, text]);
+    }
+  }
+
+  async #read(): Promise<void> {
+    const conn = this.#conn;
+    const reader = this.#reader;
+    const writer = this.#writer;
+    const pauseAt = this.#highWaterMark * READ_PAUSE_FACTOR;
+    try {
+      while (this.#state === OPEN) {
+        if (writer.bufferedAmount > pauseAt) {
+          await writer.drained(this.#highWaterMark);
+          continue;
+        }
+        const count = await conn.read(reader.readable());
+        if (count === null) {
+          if (this.#state === OPEN) this.#terminate(this.#endOfStream());
+          break;
+        }
+        reader.commit(count);
+        for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+          this.#onFrame(frame);
+        }
+      }
+    } catch (error) {
+      if (this.#state === OPEN) {
+        if (error instanceof ProtocolError) {
+          this.#terminate(
+            new ProtocolError(`Closed the connection to ${this.#peer}: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        } else {
+          this.#terminate(
+            new ConnectionResetError(this.#peer, `failed while reading: ${errorText(error)}`, {
+              cause: error,
+            }),
+          );
+        }
+      }
+    }
+  }
+
+  #endOfStream(): Error {
+    const buffered = this.#reader.buffered;
+    if (buffered === 0) return new ConnectionResetError(this.#peer, "was closed by the peer");
+    const size = this.#reader.pendingFrameSize;
+    const what = size === undefined
+      ? `${buffered} of the 4 header bytes`
+      : `${buffered - 4} of ${size} payload bytes`;
+    return new ConnectionResetError(
+      this.#peer,
+      `was closed by the peer in the middle of a frame (${what} received)`,
+    );
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    let message: unknown;
+    try {
+      message = this.codec.decode(frame);
+    } catch (error) {
+      this.#onUndecodable(frame, error);
+      return;
+    }
+    if (!Array.isArray(message) || message.length !== 3) {
+      this.#onMalformed(message);
+      return;
+    }
+    const type = message[0];
+    if (type === REQUEST) {
+      if (this.#state !== OPEN) return;
+      const request = new IncomingRequest(this, message[1], message[2]);
+      const handler = this.#handler;
+      if (handler !== undefined) this.#dispatch(handler, request);
+      else if (this.#receivers.length > 0) this.#receivers.shift()!.resolve(request);
+      else this.#requests.push(request);
+    } else if (type === RESULT) {
+      const call = this.#calls.get(message[1]);
+      if (call === undefined) return; // Unknown or given up on: drop it.
+      this.#calls.delete(message[1]);
+      if (call.timer !== undefined || call.signal !== undefined) call.disarm();
+      call.resolve(message[2]);
+    } else if (type === EXCEPTION) {
+      const call = this.#calls.get(message[1]);
+      if (call === undefined) return;
+      this.#calls.delete(message[1]);
+      if (call.timer !== undefined || call.signal !== undefined) call.disarm();
+      const text = message[2];
+      call.reject(
+        new RemoteException(this.#peer, typeof text === "string" ? text : describe(text)),
+      );
+    } else {
+      this.#onMalformed(message);
+    }
+  }
+
+  #dispatch(handler: RequestHandler, request: IncomingRequest): void {
+    let result: void | Promise<void>;
+    try {
+      result = handler(request);
+    } catch (error) {
+      failUnanswered(request, error);
+      return;
+    }
+    if (result instanceof Promise) result.catch((error) => failUnanswered(request, error));
+  }
+
+  /** A payload the codec could not decode. */
+  #onUndecodable(frame: Uint8Array, error: unknown): void {
+    const head = recoverHead(this.#codecClass, this.codec.name, frame);
+    if (head?.type === REQUEST) {
+      this.#writeReply(
+        head.id,
+        EXCEPTION,
+        new ProtocolError(`Cannot decode request ${describe(head.id)}: ${errorText(error)}`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (head !== undefined && (head.type === RESULT || head.type === EXCEPTION)) {
+      const call = this.#calls.get(head.id);
+      if (call === undefined) return;
+      this.#calls.delete(head.id);
+      call.disarm();
+      call.reject(
+        new ProtocolError(
+          `Cannot decode the reply to call ${call.id} from ${this.#peer}: ${errorText(error)}`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    this.#terminate(
+      new ProtocolError(
+        `Closed the connection to ${this.#peer}: cannot decode a message: ${errorText(error)}`,
+        { cause: error },
+      ),
+    );
+  }
+
+  /** A message that decoded but is not `[type, id, content]` with a known type. */
+  #onMalformed(message: unknown): void {
+    const problem = `expected [type, id, content] with type 0, 1 or 2, got ${describe(message)}`;
+    if (Array.isArray(message) && message.length >= 2 && message[0] === REQUEST) {
+      this.#writeReply(message[1], EXCEPTION, new ProtocolError(`Malformed request: ${problem}`));
+      return;
+    }
+    this.#terminate(new ProtocolError(`Closed the connection to ${this.#peer}: ${problem}`));
+  }
+
+  #onWriteError(error: unknown): void {
+    if (this.#state !== OPEN) return;
+    this.#terminate(
+      new ConnectionResetError(this.#peer, `failed while writing: ${errorText(error)}`, {
+        cause: error,
+      }),
+    );
+  }
+
+  /**
+   * Closes the channel once: fails pending calls and receivers, settles
+   * `closed`, then flushes and closes the connection.
+   */
+  #terminate(reason: Error | undefined): void {
+    if (this.#state !== OPEN) return;
+    this.#state = CLOSING;
+    this.#reason = reason;
+    const failure = reason ?? new ConnectionResetError(this.#peer, "was closed by this side");
+    this.#failure = failure;
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const call of calls) {
+      call.disarm();
+      call.reject(failure);
+    }
+    const receivers = this.#receivers;
+    this.#receivers = [];
+    for (const receiver of receivers) receiver.reject(failure);
+    this.#requests = [];
+    this.#requestsHead = 0;
+    this.#resolveClosed(reason);
+    this.#shutdown = this.#closeConnection();
+  }
+
+  async #closeConnection(): Promise<void> {
+    const writer = this.#writer;
+    if (writer.bufferedAmount > 0 && !writer.closed) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        writer.idle(),
+        new Promise((resolve) => timer = setTimeout(resolve, CLOSE_FLUSH_TIMEOUT)),
+      ]);
+      clearTimeout(timer);
+    }
+    writer.close();
+    this.#conn.close();
+    await this.#readLoop;
+    this.#state = CLOSED;
+  }
+}
+
+function servedError(): Error {
+  return new Error("This channel's requests go to its serve() handler, not to recv()");
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "Error";
+}

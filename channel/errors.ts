@@ -1,0 +1,131 @@
+/**
+ * The errors of the channel layer, and the text form of an error that
+ * travels in an EXCEPTION reply.
+ *
+ * @module
+ */
+
+export { CodecError } from "../codecs/codec.ts";
+
+/**
+ * The peer answered a request with an EXCEPTION reply.
+ *
+ * @example Reading a remote failure
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { RemoteException } from "@denomas/denomas/channel";
+ *
+ * const error = new RemoteException("127.0.0.1:5555", "ValueError: 42\n");
+ * assertEquals(error.origin, "127.0.0.1:5555");
+ * assertEquals(error.remoteTraceback, "ValueError: 42\n");
+ * assertEquals(error.message, "Origin: 127.0.0.1:5555\nValueError: 42\n");
+ * ```
+ */
+export class RemoteException extends Error {
+  /** The peer's address, as this side sees it. */
+  readonly origin: string;
+  /** The peer's error text; its last line is `"<Name>: <message>"`. */
+  readonly remoteTraceback: string;
+
+  /**
+   * @param origin The peer's address, as this side sees it.
+   * @param remoteTraceback The error text the peer sent.
+   */
+  constructor(origin: string, remoteTraceback: string) {
+    super(`Origin: ${origin}\n${remoteTraceback}`);
+    this.name = "RemoteException";
+    this.origin = origin;
+    this.remoteTraceback = remoteTraceback;
+  }
+}
+
+/**
+ * The connection to a peer is gone: the peer closed it or reset it, or this
+ * side closed the channel. Pending calls fail with it and later calls fail at
+ * once.
+ *
+ * @example
+ * ```ts
+ * import { ok as assert } from "node:assert/strict";
+ * import { ConnectionResetError } from "@denomas/denomas/channel";
+ *
+ * const error = new ConnectionResetError("10.0.0.7:5555", "closed by the peer");
+ * assert(error.message.includes("10.0.0.7:5555"));
+ * ```
+ */
+export class ConnectionResetError extends Error {
+  /** The peer's address, as this side sees it. */
+  readonly peer: string;
+
+  /**
+   * @param peer The peer's address, as this side sees it.
+   * @param reason What happened, e.g. `"closed by the peer"`.
+   * @param options The underlying cause, if any.
+   */
+  constructor(peer: string, reason: string, options?: ErrorOptions) {
+    super(`Connection to ${peer} ${reason}`, options);
+    this.name = "ConnectionResetError";
+    this.peer = peer;
+  }
+}
+
+/**
+ * The peer broke the framing or message protocol: an oversize frame, a
+ * truncated frame, an undecodable payload or a message of the wrong shape.
+ *
+ * @example
+ * ```ts
+ * import { ok as assert } from "node:assert/strict";
+ * import { ProtocolError } from "@denomas/denomas/channel";
+ *
+ * assert(new ProtocolError("bad frame") instanceof Error);
+ * ```
+ */
+export class ProtocolError extends Error {
+  /**
+   * @param message What was expected and what arrived.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProtocolError";
+  }
+}
+
+/**
+ * Formats an error as the text of an EXCEPTION reply: the JavaScript stack
+ * frames (when there are any) and then a Python-style last line
+ * `"<Name>: <message>\n"`, which is what Python peers match on.
+ *
+ * @param error Anything that was thrown.
+ * @returns The text, always ending in a newline.
+ *
+ * @example
+ * ```ts
+ * import { ok as assert } from "node:assert/strict";
+ * import { formatRemoteTraceback } from "@denomas/denomas/channel";
+ *
+ * const text = formatRemoteTraceback(new RangeError("42"));
+ * assert(text.endsWith("RangeError: 42\n"));
+ * assert(formatRemoteTraceback("plain").endsWith("Error: plain\n"));
+ * ```
+ */
+export function formatRemoteTraceback(error: unknown): string {
+  if (!(error instanceof Error)) return `Error: ${describeThrown(error)}\n`;
+  const name = error.name || "Error";
+  const message = error.message;
+  const last = message === "" ? `${name}\n` : `${name}: ${message}\n`;
+  const stack = typeof error.stack === "string" ? error.stack : "";
+  const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
+  if (frames.length === 0) return last;
+  return `Traceback (most recent call first):\n${frames.join("\n")}\n${last}`;
+}
+
+function describeThrown(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

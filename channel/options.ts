@@ -1,0 +1,85 @@
+/**
+ * The options shared by `openConnection`, `startServer` and the
+ * {@linkcode Channel} constructor.
+ *
+ * @module
+ */
+
+import type { CodecClass } from "../codecs/codec.ts";
+import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
+import type { Channel } from "./channel.ts";
+import type { TlsOptions } from "./tls.ts";
+import type { Transport } from "./transport.ts";
+
+/** The default for {@linkcode ChannelOptions.highWaterMark}: 1 MiB. */
+export const HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * Reading from a peer pauses while more than this many times
+ * {@linkcode ChannelOptions.highWaterMark} bytes wait to be written to it, so
+ * a peer that sends requests but does not read the replies cannot grow this
+ * side's memory without bound.
+ */
+export const READ_PAUSE_FACTOR = 4;
+
+/** How a channel encodes messages and guards its connection. */
+export interface ChannelOptions {
+  /**
+   * The codec class; each channel makes its own instance.
+   *
+   * @default {Json}
+   */
+  readonly codec?: CodecClass;
+  /** Extra serializers, given type ids 0, 1, … in this order. Both peers must agree. */
+  readonly extraSerializers?: readonly Serializer[];
+  /**
+   * The catch-all serializer, made per channel and registered after the
+   * extras before a byte is read. The RPC layer installs its proxy
+   * serializer with it.
+   */
+  readonly fallbackSerializer?: (channel: Channel) => FallbackSerializer;
+  /**
+   * The largest payload accepted, in bytes. Incoming frames above it close
+   * the connection (checked on the header, before allocating); outgoing
+   * messages above it are refused.
+   *
+   * @default {MAX_FRAME_SIZE} (64 MiB)
+   */
+  readonly maxFrameSize?: number;
+  /**
+   * Bytes queued for writing above which {@linkcode Channel.send} waits
+   * before queueing more. Reading pauses above
+   * {@linkcode READ_PAUSE_FACTOR} times this.
+   *
+   * @default {HIGH_WATER_MARK} (1 MiB)
+   */
+  readonly highWaterMark?: number;
+}
+
+/** Options for opening or accepting connections. */
+export interface ConnectionOptions extends ChannelOptions {
+  /** Mutual TLS; uses the TLS transport when set (and no `transport` is given). */
+  readonly tls?: TlsOptions;
+  /**
+   * The transport. Defaults to TLS when {@linkcode ConnectionOptions.tls} is
+   * set, else TCP or Unix sockets by the address.
+   */
+  readonly transport?: Transport;
+}
+
+/** Options of `openConnection`. */
+export interface OpenConnectionOptions extends ConnectionOptions {
+  /**
+   * How long to keep trying to connect, in milliseconds: a refused
+   * connection (no server yet) is retried with exponential backoff until
+   * then. `0` tries once.
+   *
+   * @default {0}
+   */
+  readonly timeout?: number;
+  /** Aborts connecting; the promise then rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `startServer`. */
+export type ServerOptions = ConnectionOptions;

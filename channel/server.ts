@@ -1,0 +1,159 @@
+/**
+ * Accepting channels.
+ *
+ * @module
+ */
+
+import { type Address, formatEndpoint, parseAddress } from "./address.ts";
+import { selectTransport } from "./_select_transport.ts";
+import { Channel } from "./channel.ts";
+import type { ServerOptions } from "./options.ts";
+import type { Conn, Endpoint, Listener } from "./transport.ts";
+
+/**
+ * Called with each accepted channel. If it throws or its promise rejects,
+ * the channel is closed.
+ */
+export type ChannelHandler = (channel: Channel) => void | Promise<void>;
+
+/**
+ * A listening server, from {@linkcode startServer}.
+ */
+export interface ChannelServer extends AsyncDisposable {
+  /** The bound endpoint, with the real port when port 0 was asked for. */
+  readonly endpoint: Endpoint;
+  /** The bound address as text (`"127.0.0.1:40312"`, a socket path), ready for `openConnection`. */
+  readonly address: string;
+  /** The open channels of accepted connections. */
+  readonly channels: ReadonlySet<Channel>;
+  /**
+   * Stops listening (removing a Unix socket file) and closes every open
+   * channel. Idempotent.
+   *
+   * @returns Resolves when the listener and every channel are closed.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens at `address` and calls `onChannel` with a {@linkcode Channel} for
+ * every connection. A TCP port of 0 binds a free port; the server reports
+ * the real one in `endpoint` and `address`.
+ *
+ * @param address Where to listen, see {@linkcode Address}.
+ * @param onChannel Called with each new channel; requests that arrive
+ * before it reads them are queued.
+ * @param options Codec, serializers, limits, TLS or another transport.
+ * @returns The server, once it listens.
+ * @throws {AddressError} for a malformed address.
+ * @throws {Deno.errors.AddrInUse} when the address is taken.
+ *
+ * @example Binding to a free port
+ * ```ts
+ * import { ok as assert, strictEqual as assertEquals } from "node:assert/strict";
+ * import { openConnection, startServer } from "@denomas/denomas/channel";
+ *
+ * await using server = await startServer(["127.0.0.1", 0], (channel) => {
+ *   channel.serve((request) => request.reply(request.content));
+ * });
+ * assert(server.endpoint.transport === "tcp" && server.endpoint.port !== 0);
+ * await using channel = await openConnection(["127.0.0.1", server.endpoint.port]);
+ * assertEquals(await channel.send("ping"), "ping");
+ * ```
+ */
+export async function startServer(
+  address: Address,
+  onChannel: ChannelHandler,
+  options: ServerOptions = {},
+): Promise<ChannelServer> {
+  const endpoint = parseAddress(address);
+  const listener = await selectTransport(endpoint, options).listen(endpoint);
+  return new Server(listener, onChannel, options);
+}
+
+class Server implements ChannelServer {
+  readonly endpoint: Endpoint;
+  readonly address: string;
+  readonly channels: Set<Channel> = new Set();
+  readonly #listener: Listener;
+  readonly #onChannel: ChannelHandler;
+  readonly #options: ServerOptions;
+  readonly #accepting: Promise<void>;
+  #closing: Promise<void> | undefined;
+
+  constructor(listener: Listener, onChannel: ChannelHandler, options: ServerOptions) {
+    this.#listener = listener;
+    this.endpoint = listener.endpoint;
+    this.address = formatEndpoint(listener.endpoint);
+    this.#onChannel = onChannel;
+    this.#options = options;
+    this.#accepting = this.#accept();
+  }
+
+  async #accept(): Promise<void> {
+    while (this.#closing === undefined) {
+      let conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closing !== undefined) return;
+        // A failed handshake or an aborted connection costs only that connection.
+        if (isPerConnectionError(error)) continue;
+        console.error(`denomas: server at ${this.address} stopped accepting:`, error);
+        return;
+      }
+      this.#open(conn);
+    }
+  }
+
+  #open(conn: Conn): void {
+    let channel: Channel;
+    try {
+      channel = new Channel(conn, this.#options);
+    } catch (error) {
+      conn.close();
+      console.error(`denomas: cannot start a channel to ${conn.peer.address}:`, error);
+      return;
+    }
+    const channels = this.channels;
+    channels.add(channel);
+    channel.closed.then(() => channels.delete(channel));
+    let result: void | Promise<void>;
+    try {
+      result = this.#onChannel(channel);
+    } catch (error) {
+      onHandlerError(channel, error);
+      return;
+    }
+    if (result instanceof Promise) result.catch((error) => onHandlerError(channel, error));
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    await Promise.all([...this.channels].map((channel) => channel.close()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function onHandlerError(channel: Channel, error: unknown): void {
+  if (!channel.isClosed) {
+    console.error(`denomas: channel handler for ${channel.peer.address} failed:`, error);
+  }
+  void channel.close();
+}
+
+function isPerConnectionError(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.InvalidData ||
+    (error instanceof Error && /handshake|certificate|tls/i.test(error.message));
+}

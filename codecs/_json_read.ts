@@ -1,0 +1,127 @@
+/**
+ * Reading JSON the way Python's `json.loads` does: bare `NaN`, `Infinity`
+ * and `-Infinity`, integers of any size, and `__type__` tags.
+ *
+ * The fast path is one `JSON.parse`. Only text that might hold one of the
+ * extras (a digit run of 16 or more, a `NaN`/`Infinity` token, a `__type__`
+ * key, possibly spelled with escapes) takes the slow path: the non-standard
+ * tokens are replaced by sentinel number literals that do not occur in the
+ * text, and a `JSON.parse` reviver uses the source text of each number
+ * (JSON.parse source access) to restore them and to read big integers as
+ * `bigint`.
+ *
+ * @module
+ */
+
+import { CodecError } from "./codec.ts";
+import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
+
+/**
+ * Anything that may need the slow path: a 16-digit run (a safe integer has at
+ * most 16 digits), NaN/Infinity, a `__type__` key, or `\u` escapes of the
+ * characters of `__type__` (`_` 5f, `e` 65, `p` 70, `t` 74, `y` 79).
+ */
+const MAYBE_SPECIAL = /\d{16}|NaN|Infinity|__type__|\\u00(?:5[fF]|65|7[049])/;
+const INTEGER_SOURCE = /^-?\d+$/;
+
+/** Parses JSON text into values, replacing tagged maps through `registry`. */
+export function parseJson(text: string, registry: SerializerRegistry): unknown {
+  if (!MAYBE_SPECIAL.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw syntaxError(error);
+    }
+  }
+  return parseSlow(text, registry);
+}
+
+function parseSlow(text: string, registry: SerializerRegistry): unknown {
+  let nan = "";
+  let inf = "";
+  let negInf = "";
+  if (text.includes("NaN") || text.includes("Infinity")) {
+    nan = uniqueSentinel(text, "1e-9990");
+    inf = uniqueSentinel(text, "1e-9991");
+    negInf = uniqueSentinel(text, "1e-9992");
+    text = replaceTokens(text, nan, inf, negInf);
+  }
+  const reviver = function (
+    this: unknown,
+    _key: string,
+    value: unknown,
+    context?: { source?: string },
+  ): unknown {
+    if (typeof value === "number") {
+      const source = context?.source;
+      if (source === undefined) return value;
+      if (nan !== "") {
+        if (source === nan) return NaN;
+        if (source === inf) return Infinity;
+        if (source === negInf) return -Infinity;
+      }
+      if (!Number.isSafeInteger(value) && INTEGER_SOURCE.test(source)) return BigInt(source);
+      return value;
+    }
+    if (
+      typeof value === "object" && value !== null && !Array.isArray(value) &&
+      Object.hasOwn(value, TYPE_KEY)
+    ) {
+      return registry.deserialize((value as Record<string, unknown>)[TYPE_KEY]);
+    }
+    return value;
+  };
+  try {
+    // deno-lint-ignore no-explicit-any
+    return JSON.parse(text, reviver as any);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw syntaxError(error);
+    throw error;
+  }
+}
+
+/** `base` followed by as many zeros as needed to not occur in `text`. */
+function uniqueSentinel(text: string, base: string): string {
+  let sentinel = base;
+  while (text.includes(sentinel)) sentinel += "0";
+  return sentinel;
+}
+
+/**
+ * Replaces the bare tokens `NaN`, `Infinity` and `-Infinity` (outside
+ * strings) by the sentinel number literals.
+ */
+function replaceTokens(text: string, nan: string, inf: string, negInf: string): string {
+  let out = "";
+  let last = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string, honouring backslash escapes.
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x4e /* N */ && text.startsWith("NaN", i)) {
+      out += text.slice(last, i) + nan;
+      last = i + 3;
+      i += 2;
+    } else if (c === 0x49 /* I */ && text.startsWith("Infinity", i)) {
+      out += text.slice(last, i) + inf;
+      last = i + 8;
+      i += 7;
+    } else if (c === 0x2d /* - */ && text.startsWith("-Infinity", i)) {
+      out += text.slice(last, i) + negInf;
+      last = i + 9;
+      i += 8;
+    }
+  }
+  return out + text.slice(last);
+}
+
+function syntaxError(error: unknown): CodecError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new CodecError(`Invalid JSON: ${message}`, { cause: error });
+}

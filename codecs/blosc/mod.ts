@@ -1,0 +1,26 @@
+/**
+ * Blosc-1 compression and the `MsgPackBlosc` codec of aiomas, as an optional
+ * entry point: the core of denomas never loads it.
+ *
+ * `compress` writes frames python-blosc reads (c-blosc 1.21's block layout,
+ * BloscLZ or LZ4, byte shuffle by default); `decompress` reads every Blosc-1
+ * frame python-blosc writes. `MsgPackBlosc` is the MsgPack codec with its
+ * bytes compressed this way, wire-compatible with Python aiomas.
+ *
+ * @example Compress and decompress
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { compress, decompress } from "@denomas/denomas/codecs/blosc";
+ *
+ * const data = new TextEncoder().encode("denomas ".repeat(100));
+ * const frame = compress(data);
+ * assertEquals(frame.length < data.length, true);
+ * assertEquals(decompress(frame), data);
+ * ```
+ *
+ * @module
+ */
+export * from "./header.ts";
+export * from "./compress.ts";
+export * from "./decompress.ts";
+export * from "./msgpack_blosc.ts";

@@ -1,0 +1,140 @@
+/**
+ * The JSON codec, compatible with Python aiomas' `JSON` (the default codec).
+ *
+ * @module
+ */
+
+import { type Codec, CodecError } from "./codec.ts";
+import { type Serializer, SerializerRegistry } from "./serializers.ts";
+import { parseJson } from "./_json_read.ts";
+import { isPlainJson, writeJson } from "./_json_write.ts";
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Texts up to this length are converted by a JS loop when ASCII (cheaper than a call out). */
+const SMALL_TEXT = 512;
+const fromCharCode = String.fromCharCode;
+
+/**
+ * JSON as Python's `json.dumps`/`json.loads` speak it, in UTF-8.
+ *
+ * Reading accepts everything Python writes: `NaN`, `Infinity` and
+ * `-Infinity` as bare tokens, `\uXXXX` escapes and surrogate pairs, and
+ * integers of any size (a `bigint` when outside the safe range, else a
+ * number). Every object with a `__type__` key is replaced by
+ * `serializers.deserialize(...)`.
+ *
+ * Writing produces compact JSON (no spaces, UTF-8 rather than `\u` escapes)
+ * that Python reads back as the same value:
+ * - `bigint` as its digits; `NaN` and `±Infinity` as Python's bare tokens;
+ *   `-0` as `-0.0` and integral numbers beyond 2^53 with a `.0`, so Python
+ *   reads them as floats, as they were;
+ * - `Map`s as objects; keys must be strings, or numbers, bigints, booleans or
+ *   null, which become their text (as in Python);
+ * - `undefined` as in `JSON.stringify`: members left out, array items `null`;
+ *   a top-level `undefined` is `null`;
+ * - any other object through the serializer registry as
+ *   `{"__type__": [typeid, data]}`; without a serializer, a `CodecError`.
+ *   JSON has no bytes: a `Uint8Array` is a `CodecError` (use
+ *   {@linkcode MsgPack} or register a serializer).
+ *
+ * @example Round trip of what plain JSON cannot carry
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { Json } from "@denomas/denomas/codecs";
+ *
+ * const codec = new Json();
+ * const value = [2n ** 70n, NaN, -Infinity, "ü😀"];
+ * assertEquals(codec.decode(codec.encode(value)), value);
+ * assertEquals(
+ *   codec.decode(new TextEncoder().encode('[1, 0, "\\u00fc\\ud83d\\ude00", NaN]')),
+ *   [1, 0, "ü😀", NaN],
+ * );
+ * ```
+ */
+export class Json implements Codec {
+  /** The wire name, `"json"`. */
+  readonly name: string = "json";
+  /** The extra serializers of this instance. */
+  readonly serializers: SerializerRegistry;
+
+  /**
+   * Creates a JSON codec.
+   *
+   * @param serializers A registry, or serializers to register in type id
+   * order. Default: none.
+   */
+  constructor(serializers?: SerializerRegistry | readonly Serializer[]) {
+    this.serializers = serializers instanceof SerializerRegistry
+      ? serializers
+      : new SerializerRegistry(serializers);
+  }
+
+  /**
+   * Encodes `value` as UTF-8 JSON text.
+   *
+   * @throws {CodecError} when a part of `value` cannot be written.
+   */
+  encode(value: unknown): Uint8Array {
+    let text: string;
+    try {
+      text = value !== undefined && isPlainJson(value)
+        ? JSON.stringify(value)
+        : writeJson(value, this.serializers);
+    } catch (error) {
+      throw wrapError(error);
+    }
+    return encodeText(text);
+  }
+
+  /**
+   * Decodes UTF-8 JSON text.
+   *
+   * @throws {CodecError} for invalid UTF-8 or JSON and for unknown type ids.
+   */
+  decode(data: Uint8Array): unknown {
+    let text: string;
+    try {
+      text = decodeText(data);
+    } catch (error) {
+      throw new CodecError("JSON data is not valid UTF-8", { cause: error });
+    }
+    try {
+      return parseJson(text, this.serializers);
+    } catch (error) {
+      throw wrapError(error);
+    }
+  }
+}
+
+/** UTF-8 bytes of `text`; short ASCII text without a call into `TextEncoder`. */
+function encodeText(text: string): Uint8Array {
+  const length = text.length;
+  if (length > SMALL_TEXT) return textEncoder.encode(text);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return textEncoder.encode(text);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** Text of UTF-8 `bytes` (invalid UTF-8 throws); short ASCII input in JS. */
+function decodeText(bytes: Uint8Array): string {
+  const length = bytes.length;
+  if (length > SMALL_TEXT) return textDecoder.decode(bytes);
+  for (let i = 0; i < length; i++) {
+    if (bytes[i] >= 0x80) return textDecoder.decode(bytes);
+  }
+  return fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+function wrapError(error: unknown): CodecError {
+  if (error instanceof CodecError) return error;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new CodecError("JSON value is cyclic or nested too deeply", { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new CodecError(`JSON codec failed: ${message}`, { cause: error });
+}

@@ -1,0 +1,211 @@
+/**
+ * Internal: the RPC state of one channel. It serves requests through the
+ * local service's router, sends calls for proxies, and is the proxy
+ * serializer of the channel's codec.
+ *
+ * @module
+ */
+
+import type { Channel } from "../channel/channel.ts";
+import type { Request } from "../channel/request.ts";
+import { CodecError } from "../codecs/codec.ts";
+import type { FallbackSerializer } from "../codecs/serializers.ts";
+import type { RpcClient } from "./client.ts";
+import { type CallContext, enterContext, runWithAsyncContext } from "./context.ts";
+import { LookupError } from "./errors.ts";
+import { makeProxy, type ProxyTarget, proxyAt, proxyState } from "./proxy.ts";
+import type { CallOptions } from "./remote.ts";
+import { getRouter, MAX_PATH_LENGTH, Router } from "./router.ts";
+
+/**
+ * The first path segment of objects that are passed to the peer but are not
+ * part of this side's service tree (other connections' proxies, standalone
+ * callback objects). Calls to `__proxy__/<n>/...` are forwarded to them.
+ */
+export const FORWARD_SEGMENT = "__proxy__";
+const FORWARD_PREFIX = `${FORWARD_SEGMENT}/`;
+
+/** The kwargs sent with calls that have none; the encoders only read it. */
+const NO_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+type Kwargs = Readonly<Record<string, unknown>> | ReadonlyMap<unknown, unknown>;
+
+const connections = new WeakMap<Channel, Connection>();
+
+/** The RPC state of `channel`, made on first use. */
+export function connectionOf(channel: Channel): Connection {
+  let connection = connections.get(channel);
+  if (connection === undefined) {
+    connection = new Connection(channel);
+    connections.set(channel, connection);
+  }
+  return connection;
+}
+
+/**
+ * The proxy serializer, for the `fallbackSerializer` option of channels:
+ * objects with a router and proxies are written as proxy tags, and proxy
+ * tags are read as proxies bound to `channel`.
+ *
+ * @param channel The channel whose codec gets the serializer.
+ * @returns The serializer.
+ */
+export function proxySerializer(channel: Channel): FallbackSerializer {
+  const connection = connectionOf(channel);
+  connection.serializerInstalled = true;
+  return {
+    test: (value) => proxyState(value) !== undefined || getRouter(value) !== undefined,
+    serialize: (value) => connection.pathOf(value),
+    deserialize: (data) => connection.proxyFor(data),
+  };
+}
+
+/** The state shared by an {@linkcode RpcClient} and the proxies of its connection. */
+export class Connection implements ProxyTarget {
+  readonly channel: Channel;
+  readonly peerAddress: string;
+  readonly root: object;
+  serializerInstalled = false;
+  client: RpcClient | undefined;
+  router: Router | undefined;
+  context: CallContext | undefined;
+  asyncContext = false;
+  #forwardIds: Map<object, string> | undefined;
+  #forwarded: Map<string, object> | undefined;
+  readonly #handler = (request: Request): void => this.#handle(request);
+
+  constructor(channel: Channel) {
+    this.channel = channel;
+    this.peerAddress = channel.peer.address;
+    this.root = makeProxy(this, "");
+  }
+
+  /** Starts serving requests with `router` (an empty one when there is no service). */
+  serve(client: RpcClient, router: Router, asyncContext: boolean): void {
+    this.client = client;
+    this.router = router;
+    this.asyncContext = asyncContext;
+    this.context = { client, channel: this.channel, peer: this.channel.peer };
+    this.channel.serve(this.#handler);
+  }
+
+  call(
+    path: string,
+    args: unknown[],
+    kwargs: Readonly<Record<string, unknown>> | undefined,
+    options: CallOptions | undefined,
+  ): Promise<unknown> {
+    return this.channel.send([path, args, kwargs ?? NO_KWARGS], options);
+  }
+
+  /** The path a passed object is sent as. */
+  pathOf(value: object): string {
+    const router = getRouter(value);
+    const path = router !== undefined && this.router !== undefined
+      ? pathBelow(router, this.router)
+      : undefined;
+    return path ?? this.#forward(value);
+  }
+
+  /** The proxy a received tag stands for. */
+  proxyFor(data: unknown): object {
+    if (typeof data !== "string") {
+      throw new CodecError(`A proxy tag holds a path string, got ${typeof data}`);
+    }
+    if (data.length > MAX_PATH_LENGTH) {
+      throw new CodecError(`A proxy path of ${data.length} characters is too long`);
+    }
+    return proxyAt(this.root, data);
+  }
+
+  #forward(value: object): string {
+    const ids = this.#forwardIds ??= new Map();
+    let id = ids.get(value);
+    if (id === undefined) {
+      id = String(ids.size);
+      ids.set(value, id);
+      (this.#forwarded ??= new Map()).set(id, value);
+    }
+    return FORWARD_PREFIX + id;
+  }
+
+  #handle(request: Request): void {
+    const content = request.content;
+    if (!Array.isArray(content) || content.length !== 3) {
+      request.fail(new TypeError(`A request must be [path, args, kwargs], got ${describe(content)}`));
+      return;
+    }
+    const path = content[0];
+    const args = content[1];
+    const kwargs = content[2];
+    if (!Array.isArray(args)) {
+      request.fail(new TypeError(`The args of a request must be an array, got ${describe(args)}`));
+      return;
+    }
+    if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
+      request.fail(new TypeError(`The kwargs of a request must be a map, got ${describe(kwargs)}`));
+      return;
+    }
+    let result: unknown;
+    const previous = enterContext(this.context);
+    try {
+      result = this.asyncContext
+        ? runWithAsyncContext(this.context!, () => this.#invoke(path, args, kwargs as Kwargs))
+        : this.#invoke(path, args, kwargs as Kwargs);
+    } catch (error) {
+      request.fail(error);
+      return;
+    } finally {
+      enterContext(previous);
+    }
+    if (result instanceof Promise) {
+      result.then((value) => request.reply(value), (error) => request.fail(error));
+    } else {
+      request.reply(result);
+    }
+  }
+
+  #invoke(path: unknown, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
+    if (typeof path === "string" && path.startsWith(FORWARD_PREFIX)) {
+      return this.#invokeForwarded(path, args, kwargs);
+    }
+    return this.router!.invoke(path as string, args, kwargs ?? undefined);
+  }
+
+  #invokeForwarded(path: string, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
+    const slash = path.indexOf("/", FORWARD_PREFIX.length);
+    const id = path.slice(FORWARD_PREFIX.length, slash < 0 ? undefined : slash);
+    const rest = slash < 0 ? "" : path.slice(slash + 1);
+    const target = this.#forwarded?.get(id);
+    if (target === undefined) {
+      throw new LookupError(`Name ${JSON.stringify(id)} not found in ${JSON.stringify(FORWARD_SEGMENT)}`);
+    }
+    const state = proxyState(target);
+    if (state !== undefined) {
+      if (rest === "") throw new LookupError(`${FORWARD_SEGMENT}/${id} is a service, not a method`);
+      const kw = kwargs === null || kwargs === undefined
+        ? undefined
+        : kwargs instanceof Map
+        ? Object.fromEntries(kwargs)
+        : kwargs as Record<string, unknown>;
+      return state.target.call(state.path === "" ? rest : `${state.path}/${rest}`, args, kw, state.options);
+    }
+    return getRouter(target)!.invoke(rest, args, kwargs ?? undefined);
+  }
+}
+
+/** The path of `router` relative to `base`, or `undefined` when it is not below `base`. */
+function pathBelow(router: Router, base: Router): string | undefined {
+  let path = "";
+  for (let r: Router | undefined = router; r !== base; r = r.parent) {
+    if (r === undefined) return undefined;
+    path = path === "" ? r.name : `${r.name}/${path}`;
+  }
+  return path;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value;
+}

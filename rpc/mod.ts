@@ -1,0 +1,44 @@
+/**
+ * Remote procedure calls: expose methods of service objects, call them
+ * through typed proxies, pass services as callbacks. Speaks the wire of
+ * Python's aiomas (requests `[path, args, kwargs]`, proxy tags).
+ *
+ * @example A service with a sub-service, called through a typed proxy
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { expose, openConnection, startServer } from "@denomas/denomas/rpc";
+ *
+ * class Sub {
+ *   @expose
+ *   mul(a: number, b: number): number {
+ *     return a * b;
+ *   }
+ * }
+ * class Calculator {
+ *   @expose
+ *   readonly sub: Sub = new Sub();
+ *
+ *   @expose
+ *   async add(a: number, b: number): Promise<number> {
+ *     return a + b;
+ *   }
+ * }
+ *
+ * await using server = await startServer(["127.0.0.1", 0], new Calculator());
+ * await using client = await openConnection<Calculator>(server.address);
+ * assertEquals(await client.remote.add(1, 2), 3);
+ * assertEquals(await client.remote.sub.mul(6, 7), 42);
+ * ```
+ *
+ * @module
+ */
+export { expose, type ExposeDecorator, type ExposeOptions } from "./expose.ts";
+export { type BoundMethod, getRouter, MAX_PATH_LENGTH, Router, serviceDict } from "./router.ts";
+export { LookupError } from "./errors.ts";
+export type { CallOptions, Remote, RemoteKeys, RemoteMethod } from "./remote.ts";
+export { callRemote, isProxy, proxyEquals, proxyPath, withOptions } from "./proxy.ts";
+export { proxySerializer, RpcClient, type RpcClientOptions } from "./client.ts";
+export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";
+export { openConnection, type RpcConnectionOptions } from "./connect.ts";
+export { type CallContext, callContext } from "./context.ts";
+export { FORWARD_SEGMENT } from "./_connection.ts";

@@ -1,0 +1,240 @@
+/**
+ * Proxies: remote services used like local objects. `remote.sub.mul(6, 7)`
+ * sends the request `["sub/mul", [6, 7], {}]` and resolves to the reply.
+ *
+ * @module
+ */
+
+import type { CallOptions } from "./remote.ts";
+
+/** Internal: where a proxy sends its calls. One per connection. */
+export interface ProxyTarget {
+  /** Sends a request and resolves to the reply. */
+  call(
+    path: string,
+    args: unknown[],
+    kwargs: Readonly<Record<string, unknown>> | undefined,
+    options: CallOptions | undefined,
+  ): Promise<unknown>;
+  /** The peer's address, for the string form. */
+  readonly peerAddress: string;
+}
+
+interface ProxyState {
+  readonly target: ProxyTarget;
+  readonly path: string;
+  readonly options: CallOptions | undefined;
+  children: Map<string, object> | undefined;
+}
+
+/**
+ * Names a proxy answers itself instead of treating them as remote members, so
+ * that awaiting, printing and serializing a proxy never calls the peer.
+ */
+const LOCAL_NAMES: ReadonlySet<string> = new Set([
+  "then",
+  "toString",
+  "toJSON",
+  "valueOf",
+  "toLocaleString",
+  "constructor",
+]);
+
+const INSPECT_DENO = Symbol.for("Deno.customInspect");
+const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");
+
+const states = new WeakMap<object, ProxyState>();
+
+/** Internal: the root proxy of a connection (or a tree with call options). */
+export function makeProxy(target: ProxyTarget, path: string, options?: CallOptions): object {
+  const state: ProxyState = { target, path, options, children: undefined };
+  const text = () => describe(state);
+  const handler: ProxyHandler<() => void> = {
+    get(_fn, key) {
+      if (typeof key === "symbol") {
+        if (key === Symbol.toPrimitive || key === INSPECT_DENO || key === INSPECT_NODE) return text;
+        if (key === Symbol.toStringTag) return "RemoteProxy";
+        return undefined;
+      }
+      if (LOCAL_NAMES.has(key)) {
+        return key === "then" || key === "constructor" ? undefined : text;
+      }
+      const children = state.children ??= new Map();
+      let child = children.get(key);
+      if (child === undefined) {
+        child = makeProxy(target, path === "" ? key : `${path}/${key}`, options);
+        children.set(key, child);
+      }
+      return child;
+    },
+    apply(_fn, _this, args) {
+      return target.call(path, args, undefined, options);
+    },
+    has(_fn, key) {
+      return typeof key === "string" && !LOCAL_NAMES.has(key);
+    },
+    set() {
+      return false;
+    },
+    defineProperty() {
+      return false;
+    },
+    deleteProperty() {
+      return false;
+    },
+    ownKeys() {
+      return [];
+    },
+    getOwnPropertyDescriptor() {
+      return undefined;
+    },
+  };
+  const fn = () => {};
+  // Deno and Node inspect a proxy's target, not the proxy: give it the string form.
+  Object.defineProperty(fn, INSPECT_DENO, { value: text, configurable: true });
+  Object.defineProperty(fn, INSPECT_NODE, { value: text, configurable: true });
+  const proxy = new Proxy(fn, handler);
+  states.set(proxy, state);
+  return proxy;
+}
+
+/** Internal: the proxy at `path` below `root` (made by {@linkcode makeProxy}), reusing cached nodes. */
+export function proxyAt(root: object, path: string): object {
+  if (path === "") return root;
+  let node = root;
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf("/", start);
+    const name = slash < 0 ? path.slice(start) : path.slice(start, slash);
+    if (name === "" || LOCAL_NAMES.has(name)) {
+      // Names a proxy keeps for itself cannot be walked to: make the node directly.
+      const state = states.get(root)!;
+      return makeProxy(state.target, path, state.options);
+    }
+    node = (node as Record<string, object>)[name];
+    if (slash < 0) return node;
+    start = slash + 1;
+  }
+}
+
+function describe(state: ProxyState): string {
+  return `RemoteProxy(${JSON.stringify(state.path)} at ${state.target.peerAddress})`;
+}
+
+/** Internal: the state of a proxy, or `undefined` for other values. */
+export function proxyState(value: unknown): ProxyState | undefined {
+  return (typeof value === "function" ? states.get(value) : undefined);
+}
+
+/**
+ * Whether `value` is a proxy of a remote service or method.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { isProxy } from "@denomas/denomas/rpc";
+ *
+ * assertEquals(isProxy({}), false);
+ * ```
+ */
+export function isProxy(value: unknown): boolean {
+  return proxyState(value) !== undefined;
+}
+
+/**
+ * The call path of a proxy: `""` for a connection's root service, `"sub"`,
+ * `"sub/mul"`, `"agents/3"`.
+ *
+ * @throws {TypeError} when `proxy` is not a proxy.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { proxyPath } from "@denomas/denomas/rpc";
+ *
+ * throws(() => proxyPath({}), TypeError);
+ * ```
+ */
+export function proxyPath(proxy: unknown): string {
+  return stateOf(proxy).path;
+}
+
+/**
+ * Whether two proxies stand for the same remote object: the same connection
+ * and the same path. Proxies reached the same way are also `===`; this also
+ * matches proxies made by {@linkcode withOptions}.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { proxyEquals } from "@denomas/denomas/rpc";
+ *
+ * assertEquals(proxyEquals({}, {}), false);
+ * ```
+ */
+export function proxyEquals(a: unknown, b: unknown): boolean {
+  const sa = proxyState(a);
+  const sb = proxyState(b);
+  return sa !== undefined && sb !== undefined && sa.target === sb.target && sa.path === sb.path;
+}
+
+/**
+ * A proxy like `remote` whose calls (its own and its children's) use
+ * `options`: a timeout or an abort signal.
+ *
+ * @throws {TypeError} when `remote` is not a proxy.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { withOptions } from "@denomas/denomas/rpc";
+ *
+ * throws(() => withOptions({}, { timeout: 100 }), TypeError);
+ * ```
+ */
+export function withOptions<T>(remote: T, options: CallOptions): T {
+  const state = stateOf(remote);
+  return makeProxy(state.target, state.path, { ...state.options, ...options }) as T;
+}
+
+/**
+ * Calls a remote method with keyword arguments (for Python services, which
+ * bind them by parameter name) and per-call options.
+ *
+ * @param method A proxy of a remote method, e.g. `client.remote.sub.mul`.
+ * @param args Positional arguments.
+ * @param kwargs Keyword arguments.
+ * @param options A timeout or an abort signal.
+ * @returns The reply.
+ * @throws {TypeError} when `method` is not a proxy.
+ *
+ * @example
+ * ```ts
+ * import { rejects } from "node:assert/strict";
+ * import { callRemote } from "@denomas/denomas/rpc";
+ *
+ * await rejects(callRemote(() => {}, [1]), TypeError);
+ * ```
+ */
+export function callRemote<R>(
+  method: (...args: never[]) => Promise<R>,
+  args: readonly unknown[] = [],
+  kwargs?: Readonly<Record<string, unknown>>,
+  options?: CallOptions,
+): Promise<Awaited<R>> {
+  const state = proxyState(method);
+  if (state === undefined) return Promise.reject(new TypeError("callRemote() needs a proxy of a remote method"));
+  const merged = options === undefined ? state.options : { ...state.options, ...options };
+  return state.target.call(state.path, args.slice(), kwargs, merged) as Promise<Awaited<R>>;
+}
+
+function stateOf(value: unknown): ProxyState {
+  const state = proxyState(value);
+  if (state === undefined) throw new TypeError("Not a proxy of a remote object");
+  return state;
+}
+
+/** Internal: the connection a proxy belongs to. */
+export function proxyTarget(value: unknown): ProxyTarget | undefined {
+  return proxyState(value)?.target;
+}

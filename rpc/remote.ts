@@ -1,0 +1,56 @@
+/**
+ * Types of remote services: what a proxy of a service class looks like.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => any;
+
+/** A remote method: same parameters, but the result always arrives as a promise. */
+export type RemoteMethod<F extends AnyFunction> = (
+  ...args: Parameters<F>
+) => Promise<Awaited<ReturnType<F>>>;
+
+/** The keys of `T` that a proxy offers: string keys of methods and of objects (sub-services). */
+export type RemoteKeys<T> = {
+  [K in keyof T]-?: K extends string ? (NonNullable<T[K]> extends object ? K : never) : never;
+}[keyof T];
+
+/**
+ * The proxy of a remote service typed from its class `T`: methods become
+ * `(...args) => Promise<Awaited<R>>`, sub-services become nested proxies.
+ *
+ * Types cannot tell which members were exposed: calling a member that was not
+ * is a `LookupError` from the peer.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import type { Remote } from "@denomas/denomas/rpc";
+ *
+ * class Calculator {
+ *   add(a: number, b: number): number {
+ *     return a + b;
+ *   }
+ * }
+ * // A stand-in for `client.remote`, to show the type:
+ * const remote: Remote<Calculator> = { add: async (a, b) => a + b };
+ * assertEquals(await remote.add(1, 2), 3);
+ * ```
+ */
+export type Remote<T> = {
+  readonly [K in RemoteKeys<T>]: NonNullable<T[K]> extends AnyFunction ? RemoteMethod<NonNullable<T[K]>>
+    : Remote<NonNullable<T[K]>>;
+};
+
+/** Options of one remote call. */
+export interface CallOptions {
+  /** Gives up on the call when aborted; it then rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+  /**
+   * Gives up on the call after this many milliseconds. A late reply is
+   * dropped; the connection stays open.
+   */
+  readonly timeout?: number;
+}
