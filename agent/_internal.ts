@@ -22,3 +22,9 @@ export interface ContainerHooks {
 
 /** Hooks of every live container. */
 export const containerHooks: WeakMap<object, ContainerHooks> = new WeakMap();
+
+/** Internal entry points of `Agent`, filled in by its class. */
+export const agentInternals: {
+  /** Stops an agent with a given reason (the container's, when it shuts down). */
+  stop?: (agent: Agent, reason: Error) => Promise<void>;
+} = {};

@@ -7,7 +7,7 @@
 import { ScopedClock } from "../clocks/scoped.ts";
 import type { Container } from "./container.ts";
 import { ShutdownError } from "./errors.ts";
-import { containerHooks } from "./_internal.ts";
+import { agentInternals, containerHooks } from "./_internal.ts";
 
 const INSPECT = Symbol.for("Deno.customInspect");
 
@@ -56,14 +56,17 @@ export class Agent {
   readonly aid: string;
   /** The agent's URL, e.g. `"tcp://127.0.0.1:5555/0"`. */
   readonly addr: string;
-  /**
-   * The container's clock, scoped to this agent: its sleeps and timers end
-   * when the agent stops or the container shuts down.
-   */
-  readonly clock: ScopedClock;
-  readonly #scope: AbortController;
-  readonly #tasks = new Set<Promise<unknown>>();
+  // The scope, clock and task set are made on first use: most agents of a
+  // big population never sleep, so creating one stays cheap.
+  #scope: AbortController | undefined;
+  #clock: ScopedClock | undefined;
+  #tasks: Set<Promise<unknown>> | undefined;
+  #stopReason: Error | undefined;
   #stopping: Promise<void> | undefined;
+
+  static {
+    agentInternals.stop = (agent, reason) => agent.#stop(reason);
+  }
 
   /**
    * Registers the agent with `container`.
@@ -77,21 +80,30 @@ export class Agent {
       throw new ShutdownError(`Cannot add an agent: container ${container.url} is shut down`);
     }
     this.container = container;
-    this.#scope = new AbortController();
-    const signal = AbortSignal.any([this.#scope.signal, container.clock.signal]);
-    this.clock = new ScopedClock(container.clock.base, signal);
     this.aid = hooks.register(this);
     this.addr = `${container.url}/${this.aid}`;
   }
 
+  /**
+   * The container's clock, scoped to this agent: its sleeps and timers end
+   * when the agent stops or the container shuts down.
+   */
+  get clock(): ScopedClock {
+    return this.#clock ??= new ScopedClock(this.container.clock.base, this.signal);
+  }
+
   /** Aborts when the agent stops or its container shuts down. */
   get signal(): AbortSignal {
-    return this.clock.signal;
+    if (this.#scope === undefined) {
+      this.#scope = new AbortController();
+      if (this.#stopReason !== undefined) this.#scope.abort(this.#stopReason);
+    }
+    return this.#scope.signal;
   }
 
   /** Whether the agent was stopped (or its container shut down). */
   get stopped(): boolean {
-    return this.clock.signal.aborted;
+    return this.#stopReason !== undefined;
   }
 
   /**
@@ -116,8 +128,9 @@ export class Agent {
       }
     })();
     const tracked = run.then(() => {}, () => {});
-    this.#tasks.add(tracked);
-    tracked.then(() => this.#tasks.delete(tracked));
+    const tasks = this.#tasks ??= new Set();
+    tasks.add(tracked);
+    tracked.then(() => tasks.delete(tracked));
     return run;
   }
 
@@ -128,12 +141,16 @@ export class Agent {
    * Calling it again is harmless.
    */
   stop(): Promise<void> {
+    return this.#stop(new ShutdownError(`Agent ${this} was stopped`));
+  }
+
+  #stop(reason: Error): Promise<void> {
     this.#stopping ??= (async () => {
       containerHooks.get(this.container)?.unregister(this);
-      if (!this.#scope.signal.aborted) {
-        this.#scope.abort(new ShutdownError(`Agent ${this} was stopped`));
-      }
-      while (this.#tasks.size > 0) await Promise.all([...this.#tasks]);
+      this.#stopReason = reason;
+      this.#scope?.abort(reason);
+      const tasks = this.#tasks;
+      while (tasks !== undefined && tasks.size > 0) await Promise.all([...tasks]);
     })();
     return this.#stopping;
   }

@@ -33,7 +33,7 @@ import {
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
 import { localTransport } from "./local_transport.ts";
-import { containerHooks } from "./_internal.ts";
+import { agentInternals, containerHooks } from "./_internal.ts";
 
 /** The first pause before a failed connection attempt is repeated, in milliseconds. */
 export const CONNECT_RETRY_MIN_DELAY = 10;
@@ -309,8 +309,11 @@ export class Container implements AsyncDisposable {
     await Promise.allSettled([...this.#cleanups].map((cleanup) => cleanup()));
     this.#cleanups.clear();
     containerHooks.delete(this);
-    const stops = [...this.#agents.values()].map((agent) => agent.stop());
-    this.#scope.abort(new ShutdownError(`Container ${this.url} is shut down`));
+    const reason = new ShutdownError(`Container ${this.url} is shut down`);
+    this.#scope.abort(reason);
+    const stops = [...this.#agents.values()].map((agent) =>
+      agentInternals.stop?.(agent, reason) ?? agent.stop()
+    );
     const attempts = [...this.#connections.values()];
     this.#connections.clear();
     await Promise.all([

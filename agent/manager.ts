@@ -5,6 +5,7 @@
  */
 
 import { expose } from "../rpc/expose.ts";
+import type { ClockTime } from "../clocks/clock.ts";
 import { ExternalClock } from "../clocks/external.ts";
 import { Agent } from "./agent.ts";
 import type { Container } from "./container.ts";
@@ -70,20 +71,21 @@ export class Manager extends Agent {
   }
 
   /**
-   * Sets the child's external clock to `t` (seconds or an ISO date).
+   * Sets the child's external clock to `t`: clock seconds, or a date (dates
+   * travel through the container's date serializer).
    *
    * @throws {TypeError} when the child runs another kind of clock.
    * @throws {RangeError} when `t` is not after the clock's time.
    */
   @expose
-  setTime(t: number | string): void {
+  setTime(t: ClockTime): void {
     const clock = this.container.clock.base;
     if (!(clock instanceof ExternalClock)) {
       throw new TypeError(
         `The container ${this.container.url} runs a ${clock.constructor.name}, not an ExternalClock`,
       );
     }
-    clock.setTime(typeof t === "string" ? Temporal.Instant.from(t) : t);
+    clock.setTime(t);
   }
 
   /** The child container's clock time in seconds. */

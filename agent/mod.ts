@@ -42,3 +42,6 @@ export * from "./container.ts";
 export * from "./errors.ts";
 export * from "./local_transport.ts";
 export * from "./manager.ts";
+export * from "./child.ts";
+export * from "./subprocess.ts";
+export * from "./worker.ts";

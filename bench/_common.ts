@@ -179,6 +179,36 @@ export interface Measurement {
   p90Us?: number;
   /** 99th percentile latency in microseconds. */
   p99Us?: number;
+  /** Minor page faults in the measured interval: this process, then the server (Linux only). */
+  faults?: number[];
+}
+
+let probePids: number[] = [];
+let probeBase: number[] = [];
+
+/** Also counts the page faults of these processes (the server) in each measurement. */
+export function setProbePids(pids: number[]): void {
+  probePids = pids;
+}
+
+/** Minor page faults of a process so far, from `/proc/<pid>/stat`; NaN elsewhere. */
+export function minorFaults(pid: number | "self"): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Marks the start of a measured interval. */
+export function probeStart(): void {
+  probeBase = [minorFaults("self"), ...probePids.map(minorFaults)];
+}
+
+/** The page faults since {@linkcode probeStart}: this process, then the probed ones. */
+export function probeEnd(): number[] {
+  return [minorFaults("self"), ...probePids.map(minorFaults)].map((v, i) => v - probeBase[i]);
 }
 
 /** Records latencies and turns them into percentiles. */
@@ -219,6 +249,7 @@ export async function measureSequential(
   let end = performance.now() + warmup * 1000;
   while (performance.now() < end) await call();
   const lat = new Latencies();
+  probeStart();
   const start = performance.now();
   end = start + seconds * 1000;
   let calls = 0;
@@ -230,7 +261,8 @@ export async function measureSequential(
     now = t;
     calls++;
   }
-  return { calls, seconds: (now - start) / 1000, ...lat.percentiles() };
+  const faults = probeEnd();
+  return { calls, seconds: (now - start) / 1000, ...lat.percentiles(), faults };
 }
 
 /**
@@ -254,15 +286,17 @@ export async function measurePipelined(
   };
   const workers = Array.from({ length: depth }, worker);
   await sleep(warmup * 1000);
+  probeStart();
   counting = true;
   const start = performance.now();
   await sleep(seconds * 1000);
   counting = false;
   const elapsed = performance.now() - start;
+  const faults = probeEnd();
   const counted = calls;
   stop = true;
   await Promise.all(workers);
-  return { calls: counted, seconds: elapsed / 1000 };
+  return { calls: counted, seconds: elapsed / 1000, faults };
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -24,7 +24,6 @@ import {
 import { type CodecClass, Json, MsgPack } from "../codecs/mod.ts";
 import * as channel from "../channel/mod.ts";
 import * as rpc from "../rpc/mod.ts";
-import { Agent, Container } from "../agent/mod.ts";
 
 export type { BenchCalls } from "./_others.ts";
 
@@ -115,7 +114,6 @@ export async function startLayerServer(
       return { address: server.address, close: () => server.close() };
     }
     case "rpc": {
-      const rpc = await load("rpc/mod.ts");
       const server = await rpc.startServer(
         listenAddress(transport, options),
         new Calculator(),
@@ -124,30 +122,17 @@ export async function startLayerServer(
       return { address: server.address, close: () => server.close() };
     }
     case "agent": {
-      const container = await Container.create(
+      const { startAgentServer } = await load("bench/_agent_layer.ts");
+      return await startAgentServer(
         listenAddress(transport, options),
         await layerOptions(codec, tlsPki, "server"),
       );
-      const agent = new BenchAgent(container);
-      return { address: agent.addr, close: () => container.shutdown() };
     }
   }
 }
 
 /** The RPC service: `add` and `echo`. */
 class Calculator {
-  @rpc.expose
-  add(a: number, b: number): number {
-    return a + b;
-  }
-  @rpc.expose
-  echo(x: string): string {
-    return x;
-  }
-}
-
-/** The agent that is called: `add` and `echo`. */
-class BenchAgent extends Agent {
   @rpc.expose
   add(a: number, b: number): number {
     return a + b;
@@ -194,22 +179,11 @@ export async function connectLayer(
       };
     }
     case "agent": {
-      // The calling side is a container too (with an agent of its own), as
-      // in an agent-to-agent call; its connection to the callee's container
-      // carries the calls.
-      const container = await Container.create(
-        transport === "unix"
-          ? `${address.slice("ipc://[".length, address.indexOf("]"))}.client`
-          : "127.0.0.1:0",
-        await layerOptions(codec, tlsPki, "client"),
-      );
-      const caller = new BenchAgent(container);
-      const remote = await caller.container.connect<BenchAgent>(address);
-      return {
-        add: () => remote.add(1, 2),
-        echo: () => remote.echo(ECHO_PAYLOAD),
-        close: () => container.shutdown(),
-      };
+      const { connectAgent } = await load("bench/_agent_layer.ts");
+      const local = transport === "unix"
+        ? `${address.slice("ipc://[".length, address.indexOf("]"))}.client`
+        : "127.0.0.1:0";
+      return await connectAgent(address, local, await layerOptions(codec, tlsPki, "client"));
     }
     case "raw":
       throw new Error("the raw echo has its own client");

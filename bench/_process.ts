@@ -16,6 +16,11 @@ export class ServerProcess {
   /** Every `RSS` sample printed so far, in bytes. */
   rss: number[] = [];
 
+  /** The child's process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   private constructor(child: Deno.ChildProcess) {
     this.#child = child;
     this.#lines = lines(child.stdout)[Symbol.asyncIterator]();

@@ -4,9 +4,11 @@
  * arrives; the client measures sequential round trips and pipelined messages
  * with the same workload shapes as the denomas layers.
  *
- * TCP and Unix sockets use `Deno.listen`/`Deno.connect`. Mutual TLS uses a
- * `node:tls` server that requests and verifies client certificates (the only
- * way to do that in Deno) and a `Deno.connectTls` client that presents one.
+ * TCP and Unix sockets use `Deno.listen`/`Deno.connect`. Mutual TLS uses
+ * `node:tls` on both sides, as the denomas TLS transport does: a server that
+ * requests and verifies client certificates (the only way to do that in Deno)
+ * and a client that presents one (with Nagle's algorithm off, which a Deno
+ * `TlsConn` cannot do).
  *
  * @module
  */
@@ -19,6 +21,8 @@ import {
   type Measurement,
   PIPELINE_DEPTH,
   type Pki,
+  probeEnd,
+  probeStart,
   type TransportName,
   writeAll,
 } from "./_common.ts";
@@ -133,9 +137,80 @@ export async function connectRaw(
   const [ca, cert, key] = await Promise.all(
     [pki!.ca, pki!.clientCert, pki!.clientKey].map((p) => Deno.readTextFile(p)),
   );
-  const conn = await Deno.connectTls({ hostname, port, caCerts: [ca], cert, key });
-  await conn.handshake();
-  return new RawClient(conn);
+  // node:tls, like the denomas TLS transport: a Deno TlsConn cannot turn
+  // Nagle's algorithm off.
+  const socket = tls.connect({ host: hostname, port, ca, cert, key });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("secureConnect", resolve);
+    socket.once("error", reject);
+  });
+  socket.setNoDelay(true);
+  return new RawClient(new NodeSocketConn(socket));
+}
+
+/** The read/write/close subset of `Deno.Conn` that the client uses. */
+export interface ByteConn {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** A `node:tls` socket seen through {@linkcode ByteConn}. */
+class NodeSocketConn implements ByteConn {
+  #socket: tls.TLSSocket;
+  #chunks: Uint8Array[] = [];
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(socket: tls.TLSSocket) {
+    this.#socket = socket;
+    const wake = () => {
+      const w = this.#wake;
+      this.#wake = undefined;
+      w?.();
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#chunks.push(chunk);
+      wake();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("error", (error) => {
+      this.#error = error;
+      wake();
+    });
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#error) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const chunk = this.#chunks[0];
+    const n = Math.min(buffer.length, chunk.length);
+    buffer.set(chunk.subarray(0, n));
+    if (n === chunk.length) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    return n;
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(data, (error) => error ? reject(error) : resolve(data.length))
+    );
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
 }
 
 /** `"host:port"` → `[host, port]`. */
@@ -146,11 +221,11 @@ export function splitHostPort(address: string): [string, number] {
 
 /** A client of the raw echo server. */
 export class RawClient {
-  #conn: Deno.Conn;
+  #conn: ByteConn;
   #buffer = new FrameBuffer();
 
   /** @param conn an open connection to the echo server */
-  constructor(conn: Deno.Conn) {
+  constructor(conn: ByteConn) {
     this.#conn = conn;
   }
 
@@ -172,6 +247,7 @@ export class RawClient {
     let end = performance.now() + warmup * 1000;
     while (performance.now() < end) await this.roundTrip(frame);
     const lat = new Latencies();
+    probeStart();
     const start = performance.now();
     end = start + seconds * 1000;
     let now = start;
@@ -183,7 +259,8 @@ export class RawClient {
       now = t;
       calls++;
     }
-    return { calls, seconds: (now - start) / 1000, ...lat.percentiles() };
+    const faults = probeEnd();
+    return { calls, seconds: (now - start) / 1000, ...lat.percentiles(), faults };
   }
 
   /**
@@ -211,6 +288,7 @@ export class RawClient {
     let end = Infinity;
     let calls = 0;
     let stopped = 0;
+    let faults: number[] = [];
     while (inFlight > 0) {
       const n = await this.#conn.read(this.#buffer.space());
       if (n === null) throw new Error("raw echo server closed the connection");
@@ -220,11 +298,15 @@ export class RawClient {
       inFlight -= count;
       const now = performance.now();
       if (start === 0 && now >= warmEnd) {
+        probeStart();
         start = now;
         end = now + seconds * 1000;
       } else if (start !== 0 && stopped === 0) {
         calls += count;
-        if (now >= end) stopped = now;
+        if (now >= end) {
+          stopped = now;
+          faults = probeEnd();
+        }
       }
       if (stopped === 0) {
         send(count);
@@ -232,7 +314,7 @@ export class RawClient {
       }
     }
     await writing;
-    return { calls, seconds: (stopped - start) / 1000 };
+    return { calls, seconds: (stopped - start) / 1000, faults };
   }
 
   /** Closes the connection. */

@@ -44,7 +44,8 @@ const datasets: [string, Uint8Array][] = [
   ],
 ];
 
-const theirs = new Blosc(9, "blosclz", Blosc.SHUFFLE);
+// shuffle 1 = byte shuffle.
+const theirs = Blosc.fromConfig({ id: "blosc", clevel: 9, cname: "blosclz", shuffle: 1 });
 
 console.log("compression ratios (original / compressed), blosclz level 9, byte shuffle:");
 for (const [name, data] of datasets) {

@@ -31,6 +31,7 @@ import {
   type Pki,
   RAW_ADD_PAYLOAD,
   RAW_ECHO_PAYLOAD,
+  setProbePids,
   type TransportName,
   TRANSPORTS,
   type WorkloadName,
@@ -66,6 +67,10 @@ export interface Row {
   calls: number;
   /** Length of the measured interval in seconds. */
   seconds: number;
+  /** Minor page faults per call in the client process (fresh memory touched; Linux only). */
+  clientFaultsPerCall?: number;
+  /** Minor page faults per call in the server process. */
+  serverFaultsPerCall?: number;
 }
 
 /** The JSON file written with `--json`. */
@@ -75,7 +80,9 @@ export interface Report {
   /** The machine and runtime. */
   machine: { cpu: string; cores: number; deno: string; v8: string; os: string };
   /** The options of the run. */
-  options: { seconds: number; warmup: number; depth: number };
+  options: { seconds: number; warmup: number; depth: number; repeat: number };
+  /** The 1-minute load average at the start and at the end (other work on the machine skews figures). */
+  load: { start: number; end: number };
   /** The results. */
   rows: Row[];
   /** Cases that could not run, with the reason. */
@@ -95,6 +102,7 @@ const { values } = parseArgs({
     json: { type: "string" },
     "server-prof": { type: "string" },
     "no-raw": { type: "boolean", default: false },
+    repeat: { type: "string", default: "1" },
     help: { type: "boolean", default: false },
   },
 });
@@ -111,7 +119,8 @@ if (values.help) {
   --mode LIST        seq,pipe
   --json PATH        write the results as JSON
   --server-prof DIR  run the servers with --cpu-prof into DIR
-  --no-raw           skip the raw echo (for profiling one layer)`);
+  --no-raw           skip the raw echo (for profiling one layer)
+  --repeat N         measure each case N times and keep the best (default 1)`);
   Deno.exit(0);
 }
 
@@ -130,6 +139,17 @@ const layers = list(values.layer, LAYERS).filter((l) => l !== "raw");
 const codecs = list(values.codec, CODECS);
 const workloads = list(values.workload, WORKLOADS);
 const modes = list<ModeName>(values.mode, ["seq", "pipe"]);
+const repeat = Math.max(1, Number(values.repeat));
+
+/** Runs `measure` `repeat` times and keeps the fastest run. */
+async function best(measure: () => Promise<Measurement>): Promise<Measurement> {
+  let top: Measurement | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const m = await measure();
+    if (!top || m.calls / m.seconds > top.calls / top.seconds) top = m;
+  }
+  return top!;
+}
 const serverFlags = values["server-prof"]
   ? ["--cpu-prof", `--cpu-prof-dir=${values["server-prof"]}`]
   : [];
@@ -179,14 +199,17 @@ async function measureRaw(transport: TransportName): Promise<Row[]> {
     denoFlags: serverFlags,
   });
   const client = await connectRaw(transport, server.address, pki);
+  setProbePids([server.pid]);
   const out: Row[] = [];
   try {
     for (const workload of workloads) {
       const payload = workload === "add" ? RAW_ADD_PAYLOAD : RAW_ECHO_PAYLOAD;
       for (const mode of modes) {
-        const m = mode === "seq"
-          ? await client.sequential(payload, seconds, warmup)
-          : await client.pipelined(payload, seconds, warmup, PIPELINE_DEPTH);
+        const m = await best(() =>
+          mode === "seq"
+            ? client.sequential(payload, seconds, warmup)
+            : client.pipelined(payload, seconds, warmup, PIPELINE_DEPTH)
+        );
         out.push(row("raw", transport, "-", workload, mode, m));
       }
     }
@@ -215,6 +238,10 @@ function row(
     calls: m.calls,
     seconds: m.seconds,
   };
+  if (m.faults && m.calls > 0) {
+    r.clientFaultsPerCall = m.faults[0] / m.calls;
+    r.serverFaultsPerCall = m.faults[1] / m.calls;
+  }
   if (m.p50Us !== undefined) {
     r.p50Us = m.p50Us;
     r.p90Us = m.p90Us;
@@ -245,6 +272,7 @@ async function measureLayer(
   let client;
   try {
     client = await connectLayer(layer, transport, codec, server.address, pki);
+    setProbePids([server.pid]);
     for (const workload of workloads) {
       const call = workload === "add" ? client.add : client.echo;
       if (workload === "add") {
@@ -252,9 +280,11 @@ async function measureLayer(
         if (result !== 3) throw new Error(`${layer} add(1, 2) returned ${result}`);
       }
       for (const mode of modes) {
-        const m = mode === "seq"
-          ? await measureSequential(call, seconds, warmup)
-          : await measurePipelined(call, seconds, warmup, PIPELINE_DEPTH);
+        const m = await best(() =>
+          mode === "seq"
+            ? measureSequential(call, seconds, warmup)
+            : measurePipelined(call, seconds, warmup, PIPELINE_DEPTH)
+        );
         out.push(row(layer, transport, codec, workload, mode, m));
       }
     }
@@ -266,6 +296,7 @@ async function measureLayer(
 }
 
 const started = new Date();
+const loadStart = Deno.loadavg()[0];
 for (const transport of transports) {
   log(`${transport}:`);
   const rawBefore = values["no-raw"] ? [] : await measureRaw(transport);
@@ -319,7 +350,8 @@ if (values.json) {
       v8: Deno.version.v8,
       os: `${Deno.build.os} ${Deno.build.arch}`,
     },
-    options: { seconds, warmup, depth: PIPELINE_DEPTH },
+    options: { seconds, warmup, depth: PIPELINE_DEPTH, repeat },
+    load: { start: loadStart, end: Deno.loadavg()[0] },
     rows,
     skipped,
   };
@@ -334,8 +366,8 @@ export function table(rows: Row[]): string {
       ? ""
       : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const lines = [
-    "| transport | layer | codec | workload | mode | calls/s | of raw | p50 µs | p90 µs | p99 µs |",
-    "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    "| transport | layer | codec | workload | mode | calls/s | of raw | p50 µs | p90 µs | p99 µs | page faults/call client, server |",
+    "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
     lines.push(
@@ -343,7 +375,7 @@ export function table(rows: Row[]): string {
         fmt(r.callsPerSec)
       } | ${r.ofRaw === undefined ? "" : `${Math.round(r.ofRaw * 100)}%`} | ${fmt(r.p50Us)} | ${
         fmt(r.p90Us)
-      } | ${fmt(r.p99Us)} |`,
+      } | ${fmt(r.p99Us)} | ${fmt(r.clientFaultsPerCall, 2)}, ${fmt(r.serverFaultsPerCall, 2)} |`,
     );
   }
   return lines.join("\n");

@@ -55,7 +55,7 @@ export function connectTls(
     const onAbort = () => {
       if (settled) return;
       cleanup();
-      socket.destroy();
+      discard();
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -68,10 +68,15 @@ export function connectTls(
       socket.off("error", onError);
       socket.off("close", onClose);
     }
+    /** Ends a socket that is not handed out; errors it reports later go nowhere. */
+    function discard(): void {
+      socket.on("error", ignore);
+      socket.destroy();
+    }
     function fail(reason: string, cause?: Error): void {
       if (settled) return;
       cleanup();
-      socket.destroy();
+      discard();
       reject(new TlsHandshakeError(peer, "client", reason, cause && { cause }));
     }
     function onSecure(): void {
@@ -109,7 +114,7 @@ export function connectTls(
         // Not a TLS failure: keep the error class that Deno.connect uses, so
         // callers can retry a server that is not up yet.
         cleanup();
-        socket.destroy();
+        discard();
         reject(
           new Deno.errors.ConnectionRefused(`Connection to ${peer} refused`, { cause: error }),
         );
@@ -125,6 +130,8 @@ export function connectTls(
     socket.once("close", onClose);
   });
 }
+
+function ignore(): void {}
 
 /** Says in words why connecting failed. */
 function describeClientFailure(

@@ -28,6 +28,8 @@ export class TlsHandshakeError extends Error {
   readonly side: "client" | "server";
 
   /**
+   * Describes a failed handshake.
+   *
    * @param peer The peer's address, as this side sees it.
    * @param side Whether this side was the client or the server.
    * @param reason What went wrong, e.g. `"the client sent no certificate"`.
@@ -59,6 +61,8 @@ export class TlsHandshakeError extends Error {
  */
 export class TlsConfigError extends Error {
   /**
+   * Describes unusable TLS settings.
+   *
    * @param message What is wrong and where, e.g. `Cannot read TLS "ca" file "ca.pem": …`.
    * @param options The underlying cause, if any.
    */

@@ -68,6 +68,7 @@ class TlsListener implements Listener {
     server.on("secureConnection", (socket: TLSSocket) => {
       if (settings.mutual && !socket.authorized) {
         // rejectUnauthorized already refuses these; never let one through.
+        socket.on("error", ignore);
         socket.destroy();
         settings.onHandshakeError(
           new TlsHandshakeError(
@@ -90,6 +91,7 @@ class TlsListener implements Listener {
     server.on("tlsClientError", (error: Error, socket: TLSSocket) => {
       const peer = addressOf(socket);
       const reason = describeServerFailure(error, socket, settings.handshakeTimeout);
+      socket.on("error", ignore);
       socket.destroy();
       settings.onHandshakeError(new TlsHandshakeError(peer, "server", reason, { cause: error }));
     });
@@ -133,6 +135,8 @@ class TlsListener implements Listener {
     for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
   }
 }
+
+function ignore(): void {}
 
 function closedError(): Error {
   return new Deno.errors.BadResource("TLS listener is closed");

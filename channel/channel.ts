@@ -6,6 +6,7 @@
 
 import type { Codec, CodecClass } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
+import { CallTable } from "./_call_table.ts";
 import { describe } from "./_describe.ts";
 import { recoverHead } from "./_recover.ts";
 import { WriteQueue } from "./_write_queue.ts";
@@ -40,7 +41,7 @@ export interface SendOptions {
  * throws, or the promise it returns rejects, before the request is answered,
  * the request fails with that error.
  */
-export type RequestHandler = (request: Request) => void | Promise<void>;
+export type RequestHandler = (request: Request) => unknown;
 
 const OPEN = 0;
 const CLOSING = 1;
@@ -50,13 +51,13 @@ const CLOSED = 2;
 class PendingCall {
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
-  readonly calls: Map<unknown, PendingCall>;
+  readonly calls: CallTable<PendingCall>;
   readonly id: number;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
 
   constructor(
-    calls: Map<unknown, PendingCall>,
+    calls: CallTable<PendingCall>,
     id: number,
     resolve: (value: unknown) => void,
     reject: (reason: unknown) => void,
@@ -74,8 +75,7 @@ class PendingCall {
 
   /** Gives up: forgets the call (a late reply is dropped) and rejects it. */
   cancel(reason: unknown): void {
-    if (this.calls.get(this.id) !== this) return;
-    this.calls.delete(this.id);
+    if (!this.calls.remove(this)) return;
     this.disarm();
     this.reject(reason);
   }
@@ -184,7 +184,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   readonly #maxFrameSize: number;
   readonly #highWaterMark: number;
   readonly #peer: string;
-  readonly #calls = new Map<unknown, PendingCall>();
+  readonly #calls = new CallTable<PendingCall>();
   #nextId = 0;
   #state = OPEN;
   /** Why new calls fail, once closing. */
@@ -371,7 +371,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     this.#nextId = id + 1;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const call = new PendingCall(this.#calls, id, resolve, reject);
-    this.#calls.set(id, call);
+    this.#calls.add(call);
     this.#writer.enqueue(payload);
     if (options !== undefined) {
       const { signal, timeout } = options;
@@ -425,14 +425,25 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     return true;
   }
 
+  /**
+   * Encodes an EXCEPTION reply. When the text with its stack is too large
+   * for a frame, the last line alone goes, cut short if need be.
+   */
   #encodeException(id: unknown, error: unknown): Uint8Array {
+    const text = formatRemoteTraceback(error);
     try {
-      return this.#encode([EXCEPTION, id, formatRemoteTraceback(error)]);
-    } catch (inner) {
-      // The text itself is too large (or the id cannot be written): say so briefly.
-      const text = `${errorName(inner)}: cannot send the error of request ${describe(id)}\n`;
-      return this.#encode([EXCEPTION, typeof id === "number" ? id : null, text]);
+      return this.#encode([EXCEPTION, id, text]);
+    } catch (tooLarge) {
+      if (!(tooLarge instanceof ProtocolError)) throw tooLarge;
     }
+    const lastLine = text.slice(text.lastIndexOf("\n", text.length - 2) + 1);
+    try {
+      return this.#encode([EXCEPTION, id, lastLine]);
+    } catch (tooLarge) {
+      if (!(tooLarge instanceof ProtocolError)) throw tooLarge;
+    }
+    const room = Math.max(16, Math.floor(this.#maxFrameSize / 8));
+    return this.#encode([EXCEPTION, id, `${lastLine.slice(0, room)}… (cut)\n`]);
   }
 
   async #read(): Promise<void> {
@@ -509,15 +520,13 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       else if (this.#receivers.length > 0) this.#receivers.shift()!.resolve(request);
       else this.#requests.push(request);
     } else if (type === RESULT) {
-      const call = this.#calls.get(message[1]);
+      const call = this.#calls.take(message[1]);
       if (call === undefined) return; // Unknown or given up on: drop it.
-      this.#calls.delete(message[1]);
       if (call.timer !== undefined || call.signal !== undefined) call.disarm();
       call.resolve(message[2]);
     } else if (type === EXCEPTION) {
-      const call = this.#calls.get(message[1]);
+      const call = this.#calls.take(message[1]);
       if (call === undefined) return;
-      this.#calls.delete(message[1]);
       if (call.timer !== undefined || call.signal !== undefined) call.disarm();
       const text = message[2];
       call.reject(
@@ -529,7 +538,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   }
 
   #dispatch(handler: RequestHandler, request: IncomingRequest): void {
-    let result: void | Promise<void>;
+    let result: unknown;
     try {
       result = handler(request);
     } catch (error) {
@@ -553,9 +562,8 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       return;
     }
     if (head !== undefined && (head.type === RESULT || head.type === EXCEPTION)) {
-      const call = this.#calls.get(head.id);
+      const call = this.#calls.take(head.id);
       if (call === undefined) return;
-      this.#calls.delete(head.id);
       call.disarm();
       call.reject(
         new ProtocolError(
@@ -602,9 +610,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     this.#reason = reason;
     const failure = reason ?? new ConnectionResetError(this.#peer, "was closed by this side");
     this.#failure = failure;
-    const calls = [...this.#calls.values()];
-    this.#calls.clear();
-    for (const call of calls) {
+    for (const call of this.#calls.drain()) {
       call.disarm();
       call.reject(failure);
     }
@@ -640,8 +646,4 @@ function servedError(): Error {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "Error";
 }

@@ -24,14 +24,14 @@ export const WIRE_MAX_PAYLOAD = 0xffff_ffff;
  */
 export const MAX_FRAME_SIZE = 64 * 1024 * 1024;
 
-/** The default size of a receive buffer, 256 KiB. */
-export const READ_BUFFER_SIZE = 256 * 1024;
+/** The default size of a receive buffer, 64 KiB. */
+export const READ_BUFFER_SIZE = 64 * 1024;
 
 /**
- * A read is never offered less room than this (16 KiB) unless the rest of
+ * A read is never offered less room than this (4 KiB) unless the rest of
  * the current frame is smaller: below it, the reader starts a new buffer.
  */
-export const MIN_READ_SIZE = 16 * 1024;
+export const MIN_READ_SIZE = 4 * 1024;
 
 /**
  * Frames a payload: the header and the payload in one new buffer.

@@ -62,7 +62,8 @@ export {
 export type { Request } from "./request.ts";
 export { type ChannelHandler, type ChannelServer, startServer } from "./server.ts";
 export { tcpTransport } from "./tcp.ts";
-export { type TlsOptions, tlsTransport } from "./tls.ts";
+// The TLS module decides its own public surface.
+export * from "./tls.ts";
 export type {
   Conn,
   Endpoint,

@@ -14,7 +14,7 @@ import type { Conn, Endpoint, Listener } from "./transport.ts";
  * Called with each accepted channel. If it throws or its promise rejects,
  * the channel is closed.
  */
-export type ChannelHandler = (channel: Channel) => void | Promise<void>;
+export type ChannelHandler = (channel: Channel) => unknown;
 
 /**
  * A listening server, from {@linkcode startServer}.
@@ -118,7 +118,7 @@ class Server implements ChannelServer {
     const channels = this.channels;
     channels.add(channel);
     channel.closed.then(() => channels.delete(channel));
-    let result: void | Promise<void>;
+    let result: unknown;
     try {
       result = this.#onChannel(channel);
     } catch (error) {

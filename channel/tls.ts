@@ -1,20 +1,36 @@
 /**
  * Mutual TLS for channels, RPC connections and containers: both peers show
  * a certificate signed by a shared CA and both verify, like aiomas's
- * `make_ssl_server_context`/`make_ssl_client_context` pair.
+ * `make_ssl_server_context`/`make_ssl_client_context` pair. Pass
+ * `{ tls: { ca, cert, key } }` to `openConnection`, `startServer` (channel
+ * or RPC) or `Container.create`.
  *
  * - The server is a `node:tls` server that requests and verifies client
  *   certificates (`Deno.listenTls` cannot); only verified connections reach
  *   the channel. Handshake failures go to
  *   {@linkcode TlsSettings.onHandshakeError}.
- * - The client uses `node:tls` too: it trusts only the configured CA (not
- *   the system's or Mozilla's roots, which `Deno.connectTls` adds), presents
- *   its certificate, and checks the server's name: a DNS SAN, or an IP SAN
- *   when connecting to an IP address such as `127.0.0.1`.
- * - TLS 1.3 between our peers; TLS 1.2 with ECDHE and AES-GCM is accepted
- *   too, as Python aiomas speaks only TLS 1.2.
- * - `PeerInfo.certificate` holds the verified peer certificate on
- *   both sides (`channel.peer.certificate`).
+ * - The client uses `node:tls` too, not `Deno.connectTls`: it trusts only
+ *   the configured CA (`Deno.connectTls` adds Deno's root store, Mozilla's
+ *   roots by default, to `caCerts`), presents its certificate, shows the
+ *   server's certificate, and checks the server's name: a DNS SAN, or an IP
+ *   SAN when connecting to an IP address such as `127.0.0.1`.
+ * - TLS 1.3 between our peers; TLS 1.2 is accepted too, as Python aiomas
+ *   speaks only TLS 1.2 (`ECDH+AESGCM`). Deno's TLS engine (rustls) offers
+ *   only AEAD suites with ECDHE in TLS 1.2: AES-GCM, and also
+ *   ChaCha20-Poly1305; never CBC or RSA key exchange. TLS 1.1 and older are
+ *   refused.
+ * - `PeerInfo.certificate` holds the verified peer certificate on both
+ *   sides (`channel.peer.certificate`; `callContext().peer.certificate` in
+ *   an RPC method).
+ *
+ * Two limits of the engine, for readers of error messages:
+ * - With TLS 1.3 a server verifies the client's certificate after the
+ *   client considers the handshake done, so a refused client may only learn
+ *   it on its first read; the error then says the server "may have rejected
+ *   this side's certificate" (the server's `onHandshakeError` says why).
+ * - The client checks the server's name right after the handshake, so a
+ *   server with a wrong name sees a connection that closes before its first
+ *   byte, while the client fails with "not valid for".
  *
  * @module
  */
@@ -136,8 +152,16 @@ export type TlsOptions = TlsSettings | TlsPairOptions;
  * ```
  */
 export function tlsTransport(options: TlsOptions): Transport {
-  return new TlsTransport(resolveTlsOptions(options));
+  // The channel layer asks once per connection; read the files once per options object.
+  let transport = transports.get(options);
+  if (transport === undefined) {
+    transport = new TlsTransport(resolveTlsOptions(options));
+    transports.set(options, transport);
+  }
+  return transport;
 }
+
+const transports = new WeakMap<TlsOptions, TlsTransport>();
 
 class TlsTransport implements Transport {
   readonly #settings: ResolvedTlsPair;

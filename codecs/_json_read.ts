@@ -17,11 +17,12 @@ import { CodecError } from "./codec.ts";
 import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
 
 /**
- * Anything that may need the slow path: a 16-digit run (a safe integer has at
- * most 16 digits), NaN/Infinity, a `__type__` key, or `\u` escapes of the
- * characters of `__type__` (`_` 5f, `e` 65, `p` 70, `t` 74, `y` 79).
+ * Anything that may need the slow path: an integer of 16 or more digits (a
+ * safe integer has at most 16; the digits of a float's fraction do not
+ * count), NaN/Infinity, a `__type__` key, or `\u` escapes of the characters
+ * of `__type__` (`_` 5f, `e` 65, `p` 70, `t` 74, `y` 79).
  */
-const MAYBE_SPECIAL = /\d{16}|NaN|Infinity|__type__|\\u00(?:5[fF]|65|7[049])/;
+const MAYBE_SPECIAL = /(?<![\d.])\d{16,}(?![\d.eE])|NaN|Infinity|__type__|\\u00(?:5[fF]|65|7[049])/;
 const INTEGER_SOURCE = /^-?\d+$/;
 
 /** Parses JSON text into values, replacing tagged maps through `registry`. */

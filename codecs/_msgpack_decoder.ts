@@ -18,16 +18,27 @@ const JS_ASCII_LIMIT = 32;
 /** Map keys up to this many bytes go through the key cache. */
 const KEY_CACHE_LIMIT = 16;
 const KEY_CACHE_SIZE = 4096;
+/** Buffers up to this size keep their DataView between calls. */
+const VIEW_CACHE_LIMIT = 0x100000;
 
 const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 const TWO_32 = 0x100000000;
+/** `CODE_ARRAYS[n]` is a reused array of `n` char codes. */
+const CODE_ARRAYS: number[][] = Array.from(
+  { length: JS_ASCII_LIMIT + 1 },
+  (_, n) => new Array(n).fill(0),
+);
 
 /** One slot of the key cache: the bytes of a key and its string. */
 interface KeyEntry {
   bytes: Uint8Array;
   value: string;
 }
+
+// The DataView of the last buffer that held a float: consecutive frames often share one.
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
 
 const keyCache: (KeyEntry | undefined)[] = new Array(KEY_CACHE_SIZE);
 
@@ -36,7 +47,7 @@ export class Decoder {
   src: Uint8Array = new Uint8Array(0);
   pos = 0;
   end = 0;
-  /** A view of `src` for floats, made on the first float of each call. */
+  /** A view of the buffer under `src` for floats, set on the first float of each call. */
   view: DataView | undefined = undefined;
   registry: SerializerRegistry | undefined = undefined;
   /** True while a `decode` runs; a serializer that decodes again gets its own decoder. */
@@ -166,18 +177,27 @@ export class Decoder {
     const pos = this.pos;
     if (pos + 8 > this.end) this.truncated(8);
     this.pos = pos + 8;
-    return (this.view ??= this.makeView()).getFloat64(pos);
+    return (this.view ?? this.makeView()).getFloat64(this.src.byteOffset + pos);
   }
 
   readFloat32(): number {
     const pos = this.pos;
     if (pos + 4 > this.end) this.truncated(4);
     this.pos = pos + 4;
-    return (this.view ??= this.makeView()).getFloat32(pos);
+    return (this.view ?? this.makeView()).getFloat32(this.src.byteOffset + pos);
   }
 
+  /** A view of the whole buffer under `src`, reused while inputs share a buffer. */
   makeView(): DataView {
-    return new DataView(this.src.buffer, this.src.byteOffset, this.src.byteLength);
+    const buffer = this.src.buffer;
+    if (buffer === lastBuffer) return (this.view = lastView!);
+    const view = new DataView(buffer);
+    // Only small buffers are kept for the next call, so a big one is not held alive.
+    if (buffer.byteLength <= VIEW_CACHE_LIMIT) {
+      lastBuffer = buffer;
+      lastView = view;
+    }
+    return (this.view = view);
   }
 
   readUint64(): number | bigint {
@@ -209,14 +229,16 @@ export class Decoder {
     if (end > this.end) this.truncated(length);
     const src = this.src;
     if (length <= JS_ASCII_LIMIT) {
-      let s = "";
-      for (let i = pos; i < end; i++) {
-        const c = src[i];
+      // Collect the codes in a reused array of this exact length: one call
+      // to String.fromCharCode, no intermediate strings.
+      const codes = CODE_ARRAYS[length];
+      for (let i = 0; i < length; i++) {
+        const c = src[pos + i];
         if (c >= 0x80) return this.readUtf8(pos, end);
-        s += fromCharCode(c);
+        codes[i] = c;
       }
       this.pos = end;
-      return s;
+      return fromCharCode.apply(null, codes);
     }
     return this.readUtf8(pos, end);
   }

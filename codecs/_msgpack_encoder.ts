@@ -18,8 +18,10 @@ import { describeValue } from "./_describe.ts";
 
 /** The size of a fresh chunk; small results share one. */
 const CHUNK_SIZE = 0x4000;
-/** Results above this size get a chunk of their own, so chunks stay small. */
-const SHARE_LIMIT = 0x1000;
+/** A chunk with less room than this left is not started in. */
+const MIN_ROOM = 0x800;
+/** Chunks above this size are not kept for later calls (so they are not held alive by small results). */
+const KEEP_LIMIT = 0x800000;
 /** Strings shorter than this (in UTF-16 units) are encoded by the JS loop. */
 const JS_UTF8_LIMIT = 64;
 
@@ -57,23 +59,28 @@ export class Encoder {
     const start = this.start;
     const end = this.pos;
     const result = this.buf.subarray(start, end);
-    if (end - start > SHARE_LIMIT || end > this.buf.length - 64) {
-      // Leave the chunk to this result; the next call takes a fresh one.
+    if (this.buf.length - end < MIN_ROOM || this.buf.length > KEEP_LIMIT) {
+      // Leave the chunk to the results in it; the next call takes a fresh one.
       this.buf = new Uint8Array(CHUNK_SIZE);
       this.view = new DataView(this.buf.buffer);
       this.pos = 0;
     } else {
-      // Keep 8-byte alignment between results (cheaper `set` of floats).
+      // Keep 8-byte alignment between results (cheaper copies).
       this.pos = (end + 7) & ~7;
     }
     return result;
   }
 
-  /** Makes room for `n` more bytes, moving the current result to a new chunk. */
+  /**
+   * Makes room for `n` more bytes: moves the current result to a new chunk
+   * with room to spare (4x, as msgpackr does), so that the next calls write
+   * into it without growing again.
+   */
   grow(n: number): void {
     const used = this.pos - this.start;
-    let size = CHUNK_SIZE;
-    while (size < used + n) size *= 2;
+    const needed = used + n;
+    const wanted = needed > KEEP_LIMIT ? needed + Math.floor(needed / 4) : needed * 4;
+    const size = Math.max(CHUNK_SIZE, Math.ceil(wanted / 4096) * 4096);
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;

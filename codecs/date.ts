@@ -11,6 +11,14 @@ import { describeValue } from "./_describe.ts";
 /** A date the {@linkcode dateSerializer} writes. */
 export type DateLike = Date | Temporal.Instant | Temporal.ZonedDateTime;
 
+/** The type of {@linkcode dateSerializer}: it writes text and reads `Temporal.ZonedDateTime`. */
+export interface DateSerializer extends Serializer<DateLike> {
+  /** Writes the date as ISO-8601 text with offset. */
+  serialize(value: DateLike): string;
+  /** Reads ISO-8601 text (no offset means UTC). */
+  deserialize(data: unknown): Temporal.ZonedDateTime;
+}
+
 const NS_PER_SECOND = 1_000_000_000;
 const ISO_DATE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d{1,9})?)?)?)?$/;
@@ -44,7 +52,7 @@ const ISO_DATE =
  * assertEquals(back.equals(at), true);
  * ```
  */
-export const dateSerializer: Serializer<DateLike> = {
+export const dateSerializer: DateSerializer = {
   type: [Date, Temporal.Instant, Temporal.ZonedDateTime],
   serialize(value: DateLike): string {
     return formatIsoDate(toZoned(value));

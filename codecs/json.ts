@@ -8,12 +8,7 @@ import { type Codec, CodecError } from "./codec.ts";
 import { type Serializer, SerializerRegistry } from "./serializers.ts";
 import { parseJson } from "./_json_read.ts";
 import { isPlainJson, writeJson } from "./_json_write.ts";
-
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-/** Texts up to this length are converted by a JS loop when ASCII (cheaper than a call out). */
-const SMALL_TEXT = 512;
-const fromCharCode = String.fromCharCode;
+import { decodeText, encodeText } from "./_json_bytes.ts";
 
 /**
  * JSON as Python's `json.dumps`/`json.loads` speak it, in UTF-8.
@@ -37,6 +32,11 @@ const fromCharCode = String.fromCharCode;
  *   `{"__type__": [typeid, data]}`; without a serializer, a `CodecError`.
  *   JSON has no bytes: a `Uint8Array` is a `CodecError` (use
  *   {@linkcode MsgPack} or register a serializer).
+ *
+ * Encoded results of up to 2 KiB are views into a shared chunk of memory
+ * that later calls never overwrite (a result keeps its 16 KiB chunk alive
+ * while it lives); allocating a buffer per message would cost more than the
+ * rest of the encoding.
  *
  * @example Round trip of what plain JSON cannot carry
  * ```ts
@@ -105,29 +105,6 @@ export class Json implements Codec {
       throw wrapError(error);
     }
   }
-}
-
-/** UTF-8 bytes of `text`; short ASCII text without a call into `TextEncoder`. */
-function encodeText(text: string): Uint8Array {
-  const length = text.length;
-  if (length > SMALL_TEXT) return textEncoder.encode(text);
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return textEncoder.encode(text);
-    out[i] = c;
-  }
-  return out;
-}
-
-/** Text of UTF-8 `bytes` (invalid UTF-8 throws); short ASCII input in JS. */
-function decodeText(bytes: Uint8Array): string {
-  const length = bytes.length;
-  if (length > SMALL_TEXT) return textDecoder.decode(bytes);
-  for (let i = 0; i < length; i++) {
-    if (bytes[i] >= 0x80) return textDecoder.decode(bytes);
-  }
-  return fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 function wrapError(error: unknown): CodecError {

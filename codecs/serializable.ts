@@ -151,7 +151,7 @@ export function makeSerializable<C extends SerializableClass>(
   };
   serializers.set(cls, serializer);
   fieldsOf.set(cls, fields);
-  if (options.repr ?? true) addRepr(cls, fields);
+  if (options.repr ?? true) addRepr(cls);
   return serializer;
 }
 
@@ -171,44 +171,45 @@ export function serializerOf<C extends SerializableClass>(cls: C): Serializer<In
   return serializer;
 }
 
-function addRepr(cls: SerializableClass, fields: readonly string[]): void {
+/** `Name(field=value, ...)` for an instance of a serializable class. */
+function repr(value: Record<string, unknown>, format: (v: unknown) => string): string {
+  const cls = value.constructor as SerializableClass;
+  const fields = fieldsOf.get(cls) ?? [];
+  return `${cls.name}(${fields.map((f) => `${f}=${format(value[f])}`).join(", ")})`;
+}
+
+// Shared by every serializable class, so subclasses get their own name and fields.
+function reprToString(this: Record<string, unknown>): string {
+  return repr(this, formatValue);
+}
+
+function reprDenoInspect(
+  this: Record<string, unknown>,
+  inspect: (value: unknown, options?: unknown) => string,
+  options?: unknown,
+): string {
+  return repr(this, (v) => inspect(v, options));
+}
+
+function reprNodeInspect(
+  this: Record<string, unknown>,
+  _depth: number,
+  options: unknown,
+  inspect?: (value: unknown, options?: unknown) => string,
+): string {
+  return repr(this, (v) => (inspect ? inspect(v, options) : formatValue(v)));
+}
+
+function addRepr(cls: SerializableClass): void {
   const proto = cls.prototype;
-  const repr = (value: Record<string, unknown>, format: (v: unknown) => string) =>
-    `${cls.name}(${fields.map((f) => `${f}=${format(value[f])}`).join(", ")})`;
-  if (proto.toString === Object.prototype.toString) {
-    Object.defineProperty(proto, "toString", {
-      value: function (this: Record<string, unknown>): string {
-        return repr(this, formatValue);
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
-  if (!(DENO_INSPECT in proto)) {
-    Object.defineProperty(proto, DENO_INSPECT, {
-      value: function (
-        this: Record<string, unknown>,
-        inspect: (value: unknown, options?: unknown) => string,
-        options?: unknown,
-      ): string {
-        return repr(this, (v) => inspect(v, options));
-      },
-      configurable: true,
-    });
-  }
-  if (!(NODE_INSPECT in proto)) {
-    Object.defineProperty(proto, NODE_INSPECT, {
-      value: function (
-        this: Record<string, unknown>,
-        _depth: number,
-        options: unknown,
-        inspect?: (value: unknown, options?: unknown) => string,
-      ): string {
-        return repr(this, (v) => (inspect ? inspect(v, options) : formatValue(v)));
-      },
-      configurable: true,
-    });
-  }
+  const install = (key: PropertyKey, fn: unknown, inherited: unknown) => {
+    const current = proto[key];
+    if (current === fn || (current !== undefined && current !== inherited)) return;
+    Object.defineProperty(proto, key, { value: fn, writable: true, configurable: true });
+  };
+  install("toString", reprToString, Object.prototype.toString);
+  install(DENO_INSPECT, reprDenoInspect, undefined);
+  install(NODE_INSPECT, reprNodeInspect, undefined);
 }
 
 function formatValue(value: unknown): string {

@@ -13,9 +13,9 @@ import type { FallbackSerializer } from "../codecs/serializers.ts";
 import type { RpcClient } from "./client.ts";
 import { type CallContext, enterContext, runWithAsyncContext } from "./context.ts";
 import { LookupError } from "./errors.ts";
-import { makeProxy, type ProxyTarget, proxyAt, proxyState } from "./proxy.ts";
+import { makeProxy, proxyAt, proxyState, type ProxyTarget } from "./proxy.ts";
 import type { CallOptions } from "./remote.ts";
-import { getRouter, MAX_PATH_LENGTH, Router } from "./router.ts";
+import { getRouter, MAX_PATH_LENGTH, type Router } from "./router.ts";
 
 /**
  * The first path segment of objects that are passed to the peer but are not
@@ -132,7 +132,9 @@ export class Connection implements ProxyTarget {
   #handle(request: Request): void {
     const content = request.content;
     if (!Array.isArray(content) || content.length !== 3) {
-      request.fail(new TypeError(`A request must be [path, args, kwargs], got ${describe(content)}`));
+      request.fail(
+        new TypeError(`A request must be [path, args, kwargs], got ${describe(content)}`),
+      );
       return;
     }
     const path = content[0];
@@ -178,7 +180,9 @@ export class Connection implements ProxyTarget {
     const rest = slash < 0 ? "" : path.slice(slash + 1);
     const target = this.#forwarded?.get(id);
     if (target === undefined) {
-      throw new LookupError(`Name ${JSON.stringify(id)} not found in ${JSON.stringify(FORWARD_SEGMENT)}`);
+      throw new LookupError(
+        `Name ${JSON.stringify(id)} not found in ${JSON.stringify(FORWARD_SEGMENT)}`,
+      );
     }
     const state = proxyState(target);
     if (state !== undefined) {
@@ -188,7 +192,12 @@ export class Connection implements ProxyTarget {
         : kwargs instanceof Map
         ? Object.fromEntries(kwargs)
         : kwargs as Record<string, unknown>;
-      return state.target.call(state.path === "" ? rest : `${state.path}/${rest}`, args, kw, state.options);
+      return state.target.call(
+        state.path === "" ? rest : `${state.path}/${rest}`,
+        args,
+        kw,
+        state.options,
+      );
     }
     return getRouter(target)!.invoke(rest, args, kwargs ?? undefined);
   }

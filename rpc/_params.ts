@@ -30,7 +30,11 @@ export function parseParams(fn: (...args: never[]) => unknown): ParamSpec {
   const source = Function.prototype.toString.call(fn);
   const list = paramListOf(source);
   if (list === undefined) {
-    return { names: Array.from({ length: fn.length }, () => undefined), required: fn.length, rest: false };
+    return {
+      names: Array.from({ length: fn.length }, () => undefined),
+      required: fn.length,
+      rest: false,
+    };
   }
   const names: (string | undefined)[] = [];
   let rest = false;
@@ -233,9 +237,9 @@ export function bindKwargs(
   for (let i = 0; i < spec.required; i++) if (!given[i]) missing.push(label(spec, i));
   if (missing.length > 0) {
     throw argumentError(
-      `${name}() missing ${missing.length} required argument${
-        missing.length === 1 ? "" : "s"
-      }: ${quoteList(missing)}`,
+      `${name}() missing ${missing.length} required argument${missing.length === 1 ? "" : "s"}: ${
+        quoteList(missing)
+      }`,
     );
   }
   if (!spec.rest && args.length > spec.names.length) checkArity(name, spec, args.length);

@@ -97,7 +97,11 @@ function buildTable(proto: object): ClassTable | null {
   // Walk the class chain from the base class down, so subclasses override.
   // (Decorator metadata is not always chained to the parent class's.)
   const declarations: ClassDeclaration[] = [];
-  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+  for (
+    let p: object | null = proto;
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
     const ctor = Object.getOwnPropertyDescriptor(p, "constructor")?.value;
     if (typeof ctor !== "function") continue;
     const metadata = Object.getOwnPropertyDescriptor(ctor, Symbol.metadata)?.value as
@@ -105,7 +109,9 @@ function buildTable(proto: object): ClassTable | null {
       | undefined
       | null;
     const declaration = metadata?.[SERVICE_METADATA] as ClassDeclaration | undefined;
-    if (declaration !== undefined && declaration !== declarations.at(-1)) declarations.push(declaration);
+    if (declaration !== undefined && declaration !== declarations.at(-1)) {
+      declarations.push(declaration);
+    }
   }
   if (declarations.length === 0) return null;
   const methods = new Map<string, MethodEntry>();
@@ -126,7 +132,11 @@ function buildTable(proto: object): ClassTable | null {
 }
 
 function findMethod(proto: object, key: string): ((...args: never[]) => unknown) | undefined {
-  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+  for (
+    let p: object | null = proto;
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
     const descriptor = Object.getOwnPropertyDescriptor(p, key);
     if (descriptor === undefined) continue;
     return typeof descriptor.value === "function" ? descriptor.value : undefined;

@@ -78,7 +78,9 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
    */
   constructor(channel: Channel, options: RpcClientOptions = {}) {
     const connection = connectionOf(channel);
-    if (connection.client !== undefined) throw new TypeError("This channel has an RpcClient already");
+    if (connection.client !== undefined) {
+      throw new TypeError("This channel has an RpcClient already");
+    }
     const router = options.service === undefined ? new Router({}) : serviceRouter(options.service);
     if (!connection.serializerInstalled) {
       channel.codec.serializers.setFallback(proxySerializer(channel));

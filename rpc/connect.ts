@@ -64,7 +64,7 @@ export interface RpcConnectionOptions extends Omit<OpenConnectionOptions, "fallb
  * });
  * assertEquals(await client.remote.ping(), "pong");
  * while (names.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
- * assertEquals(names, ["Monty"]);
+ * assertEquals(names[0], "Monty");
  * ```
  */
 export async function openConnection<T = unknown>(
@@ -72,7 +72,10 @@ export async function openConnection<T = unknown>(
   options: RpcConnectionOptions = {},
 ): Promise<RpcClient<T>> {
   const { service, asyncContext, ...channelOptions } = options;
-  const channel = await openChannel(address, { ...channelOptions, fallbackSerializer: proxySerializer });
+  const channel = await openChannel(address, {
+    ...channelOptions,
+    fallbackSerializer: proxySerializer,
+  });
   try {
     return new RpcClient<T>(channel, { service, asyncContext });
   } catch (error) {

@@ -19,6 +19,8 @@
  */
 export class LookupError extends Error {
   /**
+   * Makes the error.
+   *
    * @param message What was looked up, and where.
    * @param options The underlying cause, if any.
    */

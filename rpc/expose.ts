@@ -4,7 +4,7 @@
  * @module
  */
 
-import { declarationOf, type ExposeInfo, exposedFunctions } from "./_registry.ts";
+import { declarationOf, exposedFunctions, type ExposeInfo } from "./_registry.ts";
 
 /** Options of {@linkcode expose}. */
 export interface ExposeOptions {
@@ -82,7 +82,10 @@ export function expose<This, F extends (this: This, ...args: any[]) => any>(
   context: ClassMethodDecoratorContext<This, F>,
 ): void;
 /** Declares a field holding a sub-service. */
-export function expose<This, V>(value: undefined, context: ClassFieldDecoratorContext<This, V>): void;
+export function expose<This, V>(
+  value: undefined,
+  context: ClassFieldDecoratorContext<This, V>,
+): void;
 /** Declares an accessor holding a sub-service. */
 export function expose<This, V>(
   value: ClassAccessorDecoratorTarget<This, V>,

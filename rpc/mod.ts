@@ -35,7 +35,16 @@
 export { expose, type ExposeDecorator, type ExposeOptions } from "./expose.ts";
 export { type BoundMethod, getRouter, MAX_PATH_LENGTH, Router, serviceDict } from "./router.ts";
 export { LookupError } from "./errors.ts";
-export type { CallOptions, Remote, RemoteKeys, RemoteMethod } from "./remote.ts";
+export {
+  type AnyFunction,
+  type CallOptions,
+  type Passable,
+  type PassableArgs,
+  type Remote,
+  REMOTE_OF,
+  type RemoteKeys,
+  type RemoteMethod,
+} from "./remote.ts";
 export { callRemote, isProxy, proxyEquals, proxyPath, withOptions } from "./proxy.ts";
 export { proxySerializer, RpcClient, type RpcClientOptions } from "./client.ts";
 export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";

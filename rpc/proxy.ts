@@ -18,6 +18,8 @@ export interface ProxyTarget {
   ): Promise<unknown>;
   /** The peer's address, for the string form. */
   readonly peerAddress: string;
+  /** The string form of the proxy at `path`, when the default one does not fit. */
+  describe?(path: string): string;
 }
 
 interface ProxyState {
@@ -118,6 +120,7 @@ export function proxyAt(root: object, path: string): object {
 }
 
 function describe(state: ProxyState): string {
+  if (state.target.describe !== undefined) return state.target.describe(state.path);
   return `RemoteProxy(${JSON.stringify(state.path)} at ${state.target.peerAddress})`;
 }
 
@@ -132,8 +135,11 @@ export function proxyState(value: unknown): ProxyState | undefined {
  * @example
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { isProxy } from "@denomas/denomas/rpc";
+ * import { isProxy, openConnection, serviceDict, startServer } from "@denomas/denomas/rpc";
  *
+ * await using server = await startServer(["127.0.0.1", 0], serviceDict({ ping: () => "pong" }));
+ * await using client = await openConnection(server.address);
+ * assertEquals(isProxy(client.remote), true);
  * assertEquals(isProxy({}), false);
  * ```
  */
@@ -149,9 +155,14 @@ export function isProxy(value: unknown): boolean {
  *
  * @example
  * ```ts
- * import { throws } from "node:assert/strict";
- * import { proxyPath } from "@denomas/denomas/rpc";
+ * import { strictEqual as assertEquals, throws } from "node:assert/strict";
+ * import { openConnection, proxyPath, type Remote, startServer } from "@denomas/denomas/rpc";
  *
+ * const service = { sub: { mul: (a: number, b: number) => a * b } };
+ * await using server = await startServer(["127.0.0.1", 0], service);
+ * await using client = await openConnection<typeof service>(server.address);
+ * assertEquals(proxyPath(client.remote), "");
+ * assertEquals(proxyPath(client.remote.sub.mul), "sub/mul");
  * throws(() => proxyPath({}), TypeError);
  * ```
  */
@@ -167,9 +178,14 @@ export function proxyPath(proxy: unknown): string {
  * @example
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { proxyEquals } from "@denomas/denomas/rpc";
+ * import { openConnection, proxyEquals, startServer, withOptions } from "@denomas/denomas/rpc";
  *
- * assertEquals(proxyEquals({}, {}), false);
+ * const service = { sub: { ping: () => "pong" } };
+ * await using server = await startServer(["127.0.0.1", 0], service);
+ * await using client = await openConnection<typeof service>(server.address);
+ * assertEquals(client.remote.sub, client.remote.sub);
+ * assertEquals(proxyEquals(client.remote.sub, withOptions(client.remote, { timeout: 500 }).sub), true);
+ * assertEquals(proxyEquals(client.remote.sub, client.remote), false);
  * ```
  */
 export function proxyEquals(a: unknown, b: unknown): boolean {
@@ -186,10 +202,18 @@ export function proxyEquals(a: unknown, b: unknown): boolean {
  *
  * @example
  * ```ts
- * import { throws } from "node:assert/strict";
- * import { withOptions } from "@denomas/denomas/rpc";
+ * import { rejects, strictEqual as assertEquals } from "node:assert/strict";
+ * import { openConnection, startServer, withOptions } from "@denomas/denomas/rpc";
  *
- * throws(() => withOptions({}, { timeout: 100 }), TypeError);
+ * const service = {
+ *   never: () => new Promise<never>(() => {}),
+ *   ping: () => "pong",
+ * };
+ * await using server = await startServer(["127.0.0.1", 0], service);
+ * await using client = await openConnection<typeof service>(server.address);
+ * const impatient = withOptions(client.remote, { timeout: 10 });
+ * await rejects(impatient.never());
+ * assertEquals(await impatient.ping(), "pong");
  * ```
  */
 export function withOptions<T>(remote: T, options: CallOptions): T {
@@ -210,10 +234,14 @@ export function withOptions<T>(remote: T, options: CallOptions): T {
  *
  * @example
  * ```ts
- * import { rejects } from "node:assert/strict";
- * import { callRemote } from "@denomas/denomas/rpc";
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { callRemote, openConnection, startServer } from "@denomas/denomas/rpc";
  *
- * await rejects(callRemote(() => {}, [1]), TypeError);
+ * const service = { sub: { mul: (a: number, b = 2) => a * b } };
+ * await using server = await startServer(["127.0.0.1", 0], service);
+ * await using client = await openConnection<typeof service>(server.address);
+ * // Python: await remote.sub.mul(3, b=4)
+ * assertEquals(await callRemote(client.remote.sub.mul, [3], { b: 4 }), 12);
  * ```
  */
 export function callRemote<R>(
@@ -223,7 +251,9 @@ export function callRemote<R>(
   options?: CallOptions,
 ): Promise<Awaited<R>> {
   const state = proxyState(method);
-  if (state === undefined) return Promise.reject(new TypeError("callRemote() needs a proxy of a remote method"));
+  if (state === undefined) {
+    return Promise.reject(new TypeError("callRemote() needs a proxy of a remote method"));
+  }
   const merged = options === undefined ? state.options : { ...state.options, ...options };
   return state.target.call(state.path, args.slice(), kwargs, merged) as Promise<Awaited<R>>;
 }

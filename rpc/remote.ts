@@ -4,12 +4,30 @@
  * @module
  */
 
+/** Any function: what {@linkcode Remote} turns into a {@linkcode RemoteMethod}. */
 // deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => any;
+export type AnyFunction = (...args: any[]) => any;
+
+/**
+ * A type-level marker on {@linkcode Remote} types that names the service
+ * class. It is never present at run time; it lets a local service object be
+ * passed where the remote method expects a proxy of it.
+ */
+export const REMOTE_OF: unique symbol = Symbol("denomas.remoteOf");
+
+/**
+ * What a caller may pass for a parameter of type `P`: where the method takes
+ * a proxy (`Remote<S>`), a local service object `S` is fine too — it travels
+ * as a proxy tag.
+ */
+export type Passable<P> = P extends { readonly [REMOTE_OF]?: infer S } ? P | S : P;
+
+/** The parameter list of a remote method: each parameter {@linkcode Passable}. */
+export type PassableArgs<A extends readonly unknown[]> = { [I in keyof A]: Passable<A[I]> };
 
 /** A remote method: same parameters, but the result always arrives as a promise. */
 export type RemoteMethod<F extends AnyFunction> = (
-  ...args: Parameters<F>
+  ...args: PassableArgs<Parameters<F>>
 ) => Promise<Awaited<ReturnType<F>>>;
 
 /** The keys of `T` that a proxy offers: string keys of methods and of objects (sub-services). */
@@ -39,10 +57,13 @@ export type RemoteKeys<T> = {
  * assertEquals(await remote.add(1, 2), 3);
  * ```
  */
-export type Remote<T> = {
-  readonly [K in RemoteKeys<T>]: NonNullable<T[K]> extends AnyFunction ? RemoteMethod<NonNullable<T[K]>>
-    : Remote<NonNullable<T[K]>>;
-};
+export type Remote<T> =
+  & {
+    readonly [K in RemoteKeys<T>]: NonNullable<T[K]> extends AnyFunction
+      ? RemoteMethod<NonNullable<T[K]>>
+      : Remote<NonNullable<T[K]>>;
+  }
+  & { readonly [REMOTE_OF]?: T };
 
 /** Options of one remote call. */
 export interface CallOptions {

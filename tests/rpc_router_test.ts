@@ -5,7 +5,14 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
-import { expose, getRouter, LookupError, MAX_PATH_LENGTH, Router, serviceDict } from "../rpc/mod.ts";
+import {
+  expose,
+  getRouter,
+  LookupError,
+  MAX_PATH_LENGTH,
+  Router,
+  serviceDict,
+} from "../rpc/mod.ts";
 import { parseParams } from "../rpc/_params.ts";
 
 class Deep {
@@ -133,7 +140,10 @@ Deno.test("wrong arity and unknown keywords are TypeErrors worded like Python", 
 
 Deno.test("unknown names are LookupErrors naming the segment and the router path", () => {
   const router = getRouter(new Calculator())!;
-  throws(() => router.invoke("nope"), { name: "LookupError", message: 'Name "nope" not found in ""' });
+  throws(() => router.invoke("nope"), {
+    name: "LookupError",
+    message: 'Name "nope" not found in ""',
+  });
   throws(() => router.invoke("sub/nope"), {
     name: "LookupError",
     message: 'Name "nope" not found in "sub"',
@@ -201,6 +211,9 @@ Deno.test("a non-string path is a TypeError", () => {
   throws(() => router.invoke(["add"] as unknown as string), TypeError);
 });
 
+/** `expose` without its overloads, to try it where the types forbid it. */
+const untypedExpose = expose as unknown as (value: unknown, context: unknown) => void;
+
 Deno.test("expose refuses static, private, symbol and getter members", () => {
   throws(() => {
     class _A {
@@ -222,8 +235,7 @@ Deno.test("expose refuses static, private, symbol and getter members", () => {
   }, /symbol/);
   throws(() => {
     class _D {
-      // deno-lint-ignore no-explicit-any
-      @(expose as any)
+      @untypedExpose
       get g(): number {
         return 1;
       }
@@ -312,14 +324,24 @@ Deno.test("a second router for the same object is refused", () => {
 
 Deno.test("parameter names are read from all function forms", () => {
   const cases: [(...args: never[]) => unknown, string[], number, boolean][] = [
-    [function (a: number, b: number) {
-      return a + b;
-    }, ["a", "b"], 2, false],
+    [
+      function (a: number, b: number) {
+        return a + b;
+      },
+      ["a", "b"],
+      2,
+      false,
+    ],
     [(a: number, b = 2) => a + b, ["a", "b"], 1, false],
     [(x: string) => x, ["x"], 1, false],
-    [async (a: number, ...more: number[]) => [a, more], ["a", "more"], 1, true],
-    [(a = "x,y", b = [1, (2)], c = { d: "(" }) => [a, b, c], ["a", "b", "c"], 0, false],
-    [({ a, b }: { a: number; b: number }, c: number) => a + b + c, [undefined, "c"] as never, 2, false],
+    [async (a: number, ...more: number[]) => await [a, more], ["a", "more"], 1, true],
+    [(a = "x,y", b = [1, 2], c = { d: "(" }) => [a, b, c], ["a", "b", "c"], 0, false],
+    [
+      ({ a, b }: { a: number; b: number }, c: number) => a + b + c,
+      [undefined, "c"] as never,
+      2,
+      false,
+    ],
     [/* comment (x) */ (/* a, */ y: number /* , z */) => y, ["y"], 1, false],
     [(a = `t${"(" + ")"}`, b = 1) => [a, b], ["a", "b"], 0, false],
   ];

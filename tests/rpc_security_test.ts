@@ -5,7 +5,14 @@
 import { ok as assert, strictEqual } from "node:assert/strict";
 import { RemoteException } from "../channel/mod.ts";
 import { MsgPack } from "../codecs/mod.ts";
-import { expose, MAX_PATH_LENGTH, openConnection, type RpcClient, serviceDict, startServer } from "../rpc/mod.ts";
+import {
+  expose,
+  MAX_PATH_LENGTH,
+  openConnection,
+  type RpcClient,
+  serviceDict,
+  startServer,
+} from "../rpc/mod.ts";
 
 let touched = 0;
 
@@ -97,6 +104,12 @@ const HOSTILE_PATHS: readonly string[] = [
   "a".repeat(MAX_PATH_LENGTH + 1),
   "inner/".repeat(2000) + "ping",
   "x".repeat(1_000_000),
+  "__proxy__",
+  "__proxy__/0",
+  "__proxy__/0/ping",
+  "__proxy__/constructor",
+  "__proxy__/__proto__/ping",
+  "__proxy__//ping",
 ];
 
 async function expectLookupError(client: RpcClient, path: string): Promise<void> {
@@ -130,7 +143,9 @@ Deno.test("hostile paths are LookupError replies on a dictionary service", async
   const dict = serviceDict({ ping: () => "pong", nested: { deep: () => "deep" } });
   await using server = await startServer(["127.0.0.1", 0], dict);
   await using client = await openConnection(server.address);
-  for (const path of [...HOSTILE_PATHS, "nested/constructor", "nested/__proto__/deep", "ping/length"]) {
+  for (
+    const path of [...HOSTILE_PATHS, "nested/constructor", "nested/__proto__/deep", "ping/length"]
+  ) {
     await expectLookupError(client, path);
   }
   strictEqual(await client.call("nested/deep"), "deep");
@@ -174,7 +189,9 @@ Deno.test("a request of the wrong shape is an error reply, not a hang", async ()
 Deno.test("keyword arguments cannot reach beyond the parameters", async () => {
   await using server = await startServer(["127.0.0.1", 0], new Target());
   await using client = await openConnection(server.address);
-  const kwargsList = [JSON.parse('{"__proto__": 1}'), { constructor: 1 }, { toString: 1 }, { this: 1 }];
+  const kwargsList = [JSON.parse('{"__proto__": 1}'), { constructor: 1 }, { toString: 1 }, {
+    this: 1,
+  }];
   for (const kwargs of kwargsList) {
     const error = await client.call("bump", [], kwargs).then(() => undefined, (e) => e);
     assert(error instanceof RemoteException);

@@ -233,7 +233,7 @@ Deno.test("a service passed as an argument becomes a proxy calling back to its o
   const listener = new Listener();
   await using server = await startServer(LOCALHOST, new Hub());
   await using client = await openConnection<Hub>(server.address, { service: listener });
-  strictEqual(await client.remote.callback(listener as unknown as Remote<Listener>, "ohai"), 1);
+  strictEqual(await client.remote.callback(listener, "ohai"), 1);
   assertEquals(listener.heard, ["ohai"]);
   strictEqual(await client.remote.describe(listener), "proxy ");
 });
@@ -242,8 +242,8 @@ Deno.test("a standalone callback object outside the service tree still works", a
   const listener = new Listener();
   await using server = await startServer(LOCALHOST, new Hub());
   await using client = await openConnection<Hub>(server.address);
-  strictEqual(await client.remote.callback(listener as unknown as Remote<Listener>, "a"), 1);
-  strictEqual(await client.remote.callback(listener as unknown as Remote<Listener>, "b"), 2);
+  strictEqual(await client.remote.callback(listener, "a"), 1);
+  strictEqual(await client.remote.callback(listener, "b"), 2);
   assertEquals(listener.heard, ["a", "b"]);
 });
 
@@ -263,7 +263,7 @@ Deno.test("a proxy passed back to the peer that owns it still reaches its object
   await using server = await startServer(LOCALHOST, new Hub());
   await using client = await openConnection<Hub>(server.address);
   const inner = client.remote.inner;
-  strictEqual(await client.remote.useProxy(inner as unknown as Remote<Eggs>, 5), "5 eggs");
+  strictEqual(await client.remote.useProxy(inner, 5), "5 eggs");
 });
 
 Deno.test("proxies compare by connection and path and have a readable string form", async () => {
@@ -543,4 +543,23 @@ Deno.test("the call context lasts across awaits only with asyncContext", async (
     const me = client.channel.localAddress;
     strictEqual(await client.remote.whoamiLater(), `${me} ${me}`);
   }
+});
+
+Deno.test("a proxy received from one client can be handed on to another client", async () => {
+  let stored: Remote<Listener> | undefined;
+  const service = serviceDict({
+    register: (listener: Remote<Listener>) => {
+      stored = listener;
+    },
+    getListener: () => stored,
+  });
+  await using server = await startServer(LOCALHOST, service);
+  const listener = new Listener();
+  await using a = await openConnection<typeof service>(server.address, { service: listener });
+  await using b = await openConnection<typeof service>(server.address);
+  await a.remote.register(listener);
+  const relayed = await b.remote.getListener() as Remote<Listener>;
+  assert(isProxy(relayed));
+  strictEqual(await relayed.hear("via the server"), 1);
+  assertEquals(listener.heard, ["via the server"]);
 });

@@ -279,10 +279,20 @@ Deno.test("TLS server accepts a TLS 1.2 client with an ECDHE-AES-GCM suite, as P
   });
 });
 
-Deno.test("TLS server refuses TLS 1.1", async () => {
-  await withListener(serverSettings(new HandshakeErrors()), async (listener) => {
-    const hello = await rawServerHello(portOf(listener), 0x0302, [0xc02f, 0xc013]);
-    assert(hello.kind !== "server_hello", `TLS 1.1 was accepted: ${JSON.stringify(hello)}`);
+Deno.test("TLS server refuses TLS 1.1, CBC suites and RSA key exchange", async () => {
+  const errors = new HandshakeErrors();
+  await withListener(serverSettings(errors), async (listener) => {
+    const refused: [string, number, number[]][] = [
+      ["TLS 1.1", 0x0302, [0xc02f, 0xc013]],
+      ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0x0303, [0xc013]],
+      ["TLS_RSA_WITH_AES_128_GCM_SHA256", 0x0303, [0x009c]],
+    ];
+    for (const [what, version, suites] of refused) {
+      const hello = await rawServerHello(portOf(listener), version, suites);
+      assert(hello.kind !== "server_hello", `${what} was accepted: ${JSON.stringify(hello)}`);
+    }
+    await errors.nth(refused.length - 1);
+    await assertServesGoodClient(listener);
   });
 });
 

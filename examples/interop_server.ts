@@ -1,0 +1,81 @@
+/**
+ * Serves the interop contract (see `_interop_contract.ts`), for
+ * `interop_client.ts` or a Python aiomas client to run against.
+ *
+ * ```sh
+ * deno run -A examples/interop_server.ts --port 5555 --codec msgpack
+ * deno run -A examples/interop_server.ts --port 5555 --agents --seconds 60
+ * ```
+ *
+ * Options: `--host H` (default `127.0.0.1`), `--port P` (default `0`, a free
+ * port), `--codec json|msgpack|msgpackblosc` (default `json`), `--agents`
+ * (a container whose agents `0` and `1` both serve the contract, instead of
+ * a plain RPC server), `--seconds S` (stop by itself after `S` seconds).
+ *
+ * Prints `READY <address>` once it listens: `host:port` for the RPC server,
+ * the container URL `tcp://host:port` for agents (agent URLs add `/0` and
+ * `/1`). Exits with status 0 on SIGINT, SIGTERM or when the time is up.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { Container } from "../agent/mod.ts";
+import { startServer } from "../rpc/mod.ts";
+import { codecByName, InteropAgent, InteropService } from "./_interop_contract.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "0" },
+    codec: { type: "string", default: "json" },
+    agents: { type: "boolean", default: false },
+    seconds: { type: "string" },
+  },
+});
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be an integer in 0..65535, got ${values.port}`);
+  Deno.exit(2);
+}
+const codec = codecByName(values.codec);
+
+let address: string;
+let close: () => Promise<void>;
+if (values.agents) {
+  const container = await Container.create([values.host, port], { codec });
+  new InteropAgent(container);
+  new InteropAgent(container);
+  address = container.url;
+  close = () => container.shutdown();
+} else {
+  const server = await startServer([values.host, port], new InteropService(), { codec });
+  address = server.address;
+  close = () => server.close();
+}
+
+const stopped = Promise.withResolvers<string>();
+const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+const onSignal = {} as Record<Deno.Signal, () => void>;
+for (const signal of signals) {
+  onSignal[signal] = () => stopped.resolve(signal);
+  Deno.addSignalListener(signal, onSignal[signal]);
+}
+let timer: ReturnType<typeof setTimeout> | undefined;
+if (values.seconds !== undefined) {
+  const seconds = Number(values.seconds);
+  if (!(seconds >= 0)) {
+    console.error(`--seconds must be a non-negative number, got ${values.seconds}`);
+    Deno.exit(2);
+  }
+  timer = setTimeout(() => stopped.resolve("time is up"), seconds * 1000);
+}
+
+console.log(`READY ${address}`);
+const reason = await stopped.promise;
+clearTimeout(timer);
+for (const signal of signals) Deno.removeSignalListener(signal, onSignal[signal]);
+await close();
+console.error(`interop_server: stopped (${reason})`);
