@@ -5,6 +5,7 @@
  */
 
 import type { ClockTime } from "../clocks/clock.ts";
+import { parseContainerAddress } from "./address.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import type { AgentProxy, Container } from "./container.ts";
 import type { Manager } from "./manager.ts";
@@ -28,8 +29,14 @@ export function childConfig(
 ): ChildConfig {
   const codec = new container.codec().name;
   const clock = options.clock;
+  const addr = options.addr ?? ["127.0.0.1", 0];
+  if (parseContainerAddress(addr).transport === "local") {
+    throw new TypeError(
+      "A child container needs a tcp or ipc address: local:// queues do not cross processes or workers",
+    );
+  }
   return {
-    addr: options.addr ?? ["127.0.0.1", 0],
+    addr,
     codec,
     clock: clock ? { utcStart: toIso(clock.utcStart), initTime: clock.initTime ?? 0 } : undefined,
     extraSerializers: options.extraSerializers

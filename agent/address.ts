@@ -51,6 +51,8 @@ export class AgentUrlError extends TypeError {
   readonly url: string;
 
   /**
+   * Makes the error for `url`.
+   *
    * @param url The URL as given.
    * @param reason What is wrong with it.
    * @param options The underlying cause, if any.

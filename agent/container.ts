@@ -130,8 +130,6 @@ export type AgentProxy<T> = Remote<T>;
  * ```
  */
 export class Container implements AsyncDisposable {
-  /** The container's URL, e.g. `"tcp://127.0.0.1:5555"`; agents append `/<id>`. */
-  readonly url: string;
   /** The codec class of the container's connections. */
   readonly codec: CodecClass;
   /**
@@ -149,11 +147,11 @@ export class Container implements AsyncDisposable {
   readonly #outgoing = new Set<RpcClient>();
   readonly #cleanups = new Set<() => Promise<void>>();
   #server: RpcServer | undefined;
+  #url = "";
   #nextAid = 0;
   #shutdown: Promise<void> | undefined;
 
-  private constructor(url: string, options: ContainerOptions, scope: AbortController) {
-    this.url = url;
+  private constructor(options: ContainerOptions, scope: AbortController) {
     this.codec = options.codec ?? Json;
     this.#options = options;
     this.#scope = scope;
@@ -185,7 +183,7 @@ export class Container implements AsyncDisposable {
     const endpoint = parseContainerAddress(addr);
     const scope = new AbortController();
     // The URL is known once the server listens; the service must exist before.
-    const container = new Container("", options, scope);
+    const container = new Container(options, scope);
     try {
       const server = await startServer(
         endpoint.transport === "tcp"
@@ -200,7 +198,7 @@ export class Container implements AsyncDisposable {
         },
       );
       container.#server = server;
-      (container as { url: string }).url = formatContainerUrl(publicEndpoint(server.endpoint));
+      container.#url = formatContainerUrl(publicEndpoint(server.endpoint));
     } catch (error) {
       containerHooks.delete(container);
       scope.abort(error);
@@ -220,6 +218,11 @@ export class Container implements AsyncDisposable {
   validate_aid(aid: string): string | null {
     const agent = typeof aid === "string" ? this.#agents.get(aid) : undefined;
     return agent === undefined ? null : agent.constructor.name;
+  }
+
+  /** The container's URL, e.g. `"tcp://127.0.0.1:5555"`; agents append `/<id>`. */
+  get url(): string {
+    return this.#url;
   }
 
   /** The agents of this container by id, in creation order. */
@@ -265,12 +268,22 @@ export class Container implements AsyncDisposable {
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.#scope.signal])
       : this.#scope.signal;
-    const client = await this.#connection(target, deadline, signal);
+    const client = await this.#connection(target, timeout, signal);
     const left = deadline - performance.now();
-    const name = await client.call("validate_aid", [target.aid], undefined, {
-      signal,
-      timeout: timeout > 0 ? Math.max(left, 1) : undefined,
-    });
+    let name: unknown;
+    try {
+      name = await client.call("validate_aid", [target.aid], undefined, {
+        signal,
+        timeout: timeout > 0 ? Math.max(left, 1) : undefined,
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        throw new ConnectError(target.base, `no answer to validate_aid within ${timeout} ms`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
     if (typeof name !== "string") {
       throw new AgentNotFoundError(target.url, "its container's validate_aid answered null");
     }
@@ -353,7 +366,8 @@ export class Container implements AsyncDisposable {
   }
 
   /** The connection to `target`'s container: the open one, a running attempt, or a new one. */
-  async #connection(target: AgentUrl, deadline: number, signal: AbortSignal): Promise<RpcClient> {
+  async #connection(target: AgentUrl, timeout: number, signal: AbortSignal): Promise<RpcClient> {
+    const deadline = performance.now() + timeout;
     let delay = CONNECT_RETRY_MIN_DELAY;
     for (;;) {
       signal.throwIfAborted();
@@ -370,9 +384,13 @@ export class Container implements AsyncDisposable {
         });
       }
       try {
-        return await abortable(attempt, signal);
+        const left = deadline - performance.now();
+        return await abortable(attempt, signal, timeout > 0 ? Math.max(left, 0) : undefined);
       } catch (error) {
         signal.throwIfAborted();
+        if (error === TIMED_OUT) {
+          throw new ConnectError(target.base, `no connection within ${timeout} ms`);
+        }
         const left = deadline - performance.now();
         // Another caller's attempt may have had less time: retry within ours.
         if (!isRetryable(error) || left <= 0) {
@@ -391,6 +409,11 @@ export class Container implements AsyncDisposable {
   async #open(target: AgentUrl, deadline: number): Promise<RpcClient> {
     const endpoint = target.endpoint;
     const timeout = Math.max(0, deadline - performance.now());
+    // A connect that hangs (no answer at all) is given up at the deadline too.
+    const expiry = new AbortController();
+    const timer = timeout > 0
+      ? setTimeout(() => expiry.abort(new Deno.errors.TimedOut("no answer")), timeout)
+      : undefined;
     let client: RpcClient;
     try {
       client = await openConnection(
@@ -403,7 +426,9 @@ export class Container implements AsyncDisposable {
           extraSerializers: this.#serializers,
           maxFrameSize: this.#options.maxFrameSize,
           timeout,
-          signal: this.#scope.signal,
+          signal: timer === undefined
+            ? this.#scope.signal
+            : AbortSignal.any([this.#scope.signal, expiry.signal]),
           ...this.#transportFor(endpoint),
         },
       );
@@ -413,6 +438,8 @@ export class Container implements AsyncDisposable {
         ? `no connection within ${Math.round(timeout)} ms: ${describeError(error)}`
         : describeError(error);
       throw new ConnectError(target.base, reason, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     if (this.#scope.signal.aborted) {
       await client.close();
@@ -431,21 +458,16 @@ export class Container implements AsyncDisposable {
   }
 
   #proxy<T>(target: AgentUrl, className: string, timeout: number): AgentProxy<T> {
+    const root = `agents/${target.aid}`;
+    const text = `${className}Proxy('${target.url}')`;
     const callTarget: ProxyTarget = {
       peerAddress: target.base,
       call: (path, args, kwargs, options) =>
         this.#call(target, timeout, path, args, kwargs, options),
+      describe: (path) =>
+        path === root ? text : `${text}.${path.slice(root.length + 1).replaceAll("/", ".")}`,
     };
-    const inner = makeProxy(callTarget, `agents/${target.aid}`);
-    const text = `${className}Proxy('${target.url}')`;
-    const describe = () => text;
-    return new Proxy(inner, {
-      get(object, key) {
-        if (key === "toString" || key === Symbol.toPrimitive || key === INSPECT) return describe;
-        if (key === Symbol.for("nodejs.util.inspect.custom")) return describe;
-        return Reflect.get(object, key);
-      },
-    }) as AgentProxy<T>;
+    return makeProxy(callTarget, root) as AgentProxy<T>;
   }
 
   async #call(
@@ -460,7 +482,7 @@ export class Container implements AsyncDisposable {
     const signal = options?.signal
       ? AbortSignal.any([options.signal, this.#scope.signal])
       : this.#scope.signal;
-    const client = await this.#connection(target, performance.now() + timeout, signal);
+    const client = await this.#connection(target, timeout, signal);
     try {
       return await client.call(path, args, kwargs, options);
     } catch (error) {
@@ -501,12 +523,20 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Why {@linkcode abortable} gave up waiting. */
+const TIMED_OUT = Symbol("timed out");
+
+/** Waits for `promise`, giving up when `signal` aborts or after `ms` milliseconds. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, ms?: number): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
+    const timer = ms === undefined ? undefined : setTimeout(() => reject(TIMED_OUT), ms);
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    });
   });
 }
 

@@ -23,6 +23,8 @@ export class AgentNotFoundError extends Error {
   readonly url: string;
 
   /**
+   * Makes the error for `url`.
+   *
    * @param url The agent URL that was asked for.
    * @param detail Why, when more is known (e.g. "it was stopped").
    * @param options The underlying cause, if any.
@@ -52,6 +54,8 @@ export class ConnectError extends Error {
   readonly base: string;
 
   /**
+   * Makes the error for `base`.
+   *
    * @param base The container URL that was dialled.
    * @param reason What went wrong.
    * @param options The underlying cause, if any.
@@ -78,6 +82,8 @@ export class ConnectError extends Error {
  */
 export class ShutdownError extends Error {
   /**
+   * Makes the error.
+   *
    * @param message What was shut down.
    */
   constructor(message: string) {

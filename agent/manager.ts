@@ -37,6 +37,8 @@ export class Manager extends Agent {
   readonly #onStop: () => Promise<void>;
 
   /**
+   * Creates the manager (normally agent `"0"` of a child container).
+   *
    * @param container The container to manage.
    * @param onStop Called (after the reply to {@linkcode Manager.shutdown} is
    *   sent) to shut the child down.

@@ -34,7 +34,7 @@ export interface SubprocessOptions extends ChildOptions {
  * @throws {Error} when the child fails to start in time.
  *
  * @example A child process with an external clock
- * ```ts ignore
+ * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
  * import { Container, startSubprocess } from "@denomas/denomas/agent";
  *

@@ -201,14 +201,18 @@ export function minorFaults(pid: number | "self"): number {
   }
 }
 
-/** Marks the start of a measured interval. */
-export function probeStart(): void {
-  probeBase = [minorFaults("self"), ...probePids.map(minorFaults)];
+function probeValues(): number[] {
+  return [minorFaults("self"), ...probePids.map(minorFaults)];
 }
 
-/** The page faults since {@linkcode probeStart}: this process, then the probed ones. */
+/** Marks the start of a measured interval. */
+export function probeStart(): void {
+  probeBase = probeValues();
+}
+
+/** The page faults since {@linkcode probeStart}: this process, then each probed one. */
 export function probeEnd(): number[] {
-  return [minorFaults("self"), ...probePids.map(minorFaults)].map((v, i) => v - probeBase[i]);
+  return probeValues().map((v, i) => v - probeBase[i]);
 }
 
 /** Records latencies and turns them into percentiles. */

@@ -15,6 +15,8 @@ export class ServerProcess {
   address = "";
   /** Every `RSS` sample printed so far, in bytes. */
   rss: number[] = [];
+  /** The V8 heap in use at each `RSS` sample, in bytes. */
+  heap: number[] = [];
 
   /** The child's process id. */
   get pid(): number {
@@ -95,7 +97,11 @@ export class ServerProcess {
   }
 
   #record(line: string): void {
-    if (line.startsWith("RSS ")) this.rss.push(Number(line.slice(4)));
+    if (line.startsWith("RSS ")) {
+      const [rss, heap] = line.slice(4).split(" ").map(Number);
+      this.rss.push(rss);
+      this.heap.push(heap);
+    }
   }
 
   async #pump(): Promise<void> {

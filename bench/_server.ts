@@ -7,7 +7,7 @@
  * ```
  *
  * It prints `READY <address>` once it accepts connections, optionally
- * `RSS <bytes>` every `--rss-ms` milliseconds, and exits when its standard
+ * `RSS <rss bytes> <heap used bytes>` every `--rss-ms` milliseconds, and exits when its standard
  * input closes (or after `--max-seconds`, a safety net).
  *
  * @module
@@ -44,7 +44,13 @@ say(`READY ${server.address}`);
 
 let rssTimer: ReturnType<typeof setInterval> | undefined;
 if (values["rss-ms"]) {
-  rssTimer = setInterval(() => say(`RSS ${Deno.memoryUsage().rss}`), Number(values["rss-ms"]));
+  // With --v8-flags=--expose-gc, collect first so that the sample shows live memory.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  rssTimer = setInterval(() => {
+    gc?.();
+    const { rss, heapUsed } = Deno.memoryUsage();
+    say(`RSS ${rss} ${heapUsed}`);
+  }, Number(values["rss-ms"]));
 }
 const safety = setTimeout(() => stop(), Number(values["max-seconds"]) * 1000);
 

@@ -7,6 +7,12 @@
  * least 3x faster than @msgpack/msgpack on the small-message encode; JSON
  * within 1.5x of plain JSON on the small message.
  *
+ * On a busy machine `deno bench` (which runs one case after the other) gives
+ * ratios that follow the load more than the code. `deno run --allow-all
+ * bench/codecs_bench.ts --interleaved` runs the same cases in alternating
+ * batches and prints the ratio to the baseline of the fastest batch and of
+ * the median batch, which stays stable under load.
+ *
  * @module
  */
 
@@ -159,6 +165,91 @@ Deno.bench({
     sink = JSON.parse(JSON.stringify(SMALL));
   },
 });
+
+/** One case of the interleaved comparison: name and function, baseline first. */
+type Cases = [string, () => unknown][];
+
+const interleaved: [string, number, Cases][] = [
+  ["msgpack encode small message", 20_000, [
+    ["msgpackr", () => pack(SMALL)],
+    ["denomas", () => msgpack.encode(SMALL)],
+    ["@msgpack/msgpack", () => mpEncode(SMALL)],
+  ]],
+  ["msgpack decode small message", 20_000, [
+    ["msgpackr", () => unpack(packed.small)],
+    ["denomas", () => msgpack.decode(ours.small)],
+    ["@msgpack/msgpack", () => mpDecode(ours.small)],
+  ]],
+  ["msgpack encode 10,000 floats", 30, [
+    ["msgpackr", () => pack(FLOATS)],
+    ["denomas", () => msgpack.encode(FLOATS)],
+  ]],
+  ["msgpack decode 10,000 floats", 30, [
+    ["msgpackr", () => unpack(packed.floats)],
+    ["denomas", () => msgpack.decode(ours.floats)],
+  ]],
+  ["msgpack encode 1 MiB binary", 20, [
+    ["msgpackr", () => pack(BINARY)],
+    ["denomas", () => msgpack.encode(BINARY)],
+  ]],
+  ["msgpack decode 1 MiB binary", 5_000, [
+    ["msgpackr", () => unpack(packed.binary)],
+    ["denomas", () => msgpack.decode(ours.binary)],
+  ]],
+  ["json encode small message", 20_000, [
+    ["JSON.stringify + TextEncoder", () => textEncoder.encode(JSON.stringify(SMALL))],
+    ["denomas", () => json.encode(SMALL)],
+  ]],
+  ["json decode small message", 20_000, [
+    ["TextDecoder + JSON.parse", () => JSON.parse(textDecoder.decode(smallJson))],
+    ["denomas", () => json.decode(smallJson)],
+  ]],
+];
+
+const ours = {
+  small: msgpack.encode(SMALL).slice(),
+  floats: msgpack.encode(FLOATS).slice(),
+  binary: msgpack.encode(BINARY).slice(),
+};
+const packed = { small: pack(SMALL), floats: pack(FLOATS), binary: pack(BINARY) };
+
+/** Runs the cases in alternating batches; prints ns per call and ratios to the first case. */
+function runInterleaved(rounds = 60): void {
+  for (const [group, iterations, cases] of interleaved) {
+    const samples = cases.map(() => [] as number[]);
+    for (const [, fn] of cases) for (let i = 0; i < iterations; i++) sink = fn();
+    for (let round = 0; round < rounds; round++) {
+      cases.forEach(([, fn], k) => {
+        const start = performance.now();
+        for (let i = 0; i < iterations; i++) sink = fn();
+        samples[k].push(((performance.now() - start) * 1e6) / iterations);
+      });
+    }
+    const stats = samples.map((s) => {
+      const sorted = s.sort((a, b) => a - b);
+      return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)] };
+    });
+    console.log(`\n${group}`);
+    cases.forEach(([name], k) => {
+      const { min, median } = stats[k];
+      console.log(
+        `  ${name.padEnd(30)} min ${fmt(min)}  median ${fmt(median)}  ratio ${
+          (min / stats[0].min).toFixed(2)
+        }x (min) ${(median / stats[0].median).toFixed(2)}x (median)`,
+      );
+    });
+  }
+}
+
+function fmt(ns: number): string {
+  return ns >= 1e6
+    ? `${(ns / 1e6).toFixed(2)} ms`.padStart(10)
+    : ns >= 1e3
+    ? `${(ns / 1e3).toFixed(1)} µs`.padStart(10)
+    : `${ns.toFixed(0)} ns`.padStart(10);
+}
+
+if (Deno.args.includes("--interleaved")) runInterleaved();
 
 globalThis.addEventListener("unload", () => {
   if (sink === Symbol.for("never")) console.log(sink);

@@ -106,7 +106,7 @@ export class CallTable<T extends Identified> {
       } else (this.#overflow ??= new Map()).set(call.id, call);
     };
     for (const call of old) if (call !== undefined) place(call);
-    if (overflow) for (const call of overflow.values()) place(call);
+    if (overflow) { for (const call of overflow.values()) place(call); }
     this.#slots = slots;
     this.#mask = mask;
   }

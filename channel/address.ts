@@ -24,6 +24,8 @@ const HOST_PORT = /^(\[[^\]]+\]|[^:/\[\]\s]+):(\d+)$/;
 /** An address could not be parsed. */
 export class AddressError extends TypeError {
   /**
+   * Makes the error for a malformed address.
+   *
    * @param address The address as given.
    * @param reason What is wrong with it.
    */

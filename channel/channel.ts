@@ -386,16 +386,26 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     return promise;
   }
 
+  /**
+   * Sends once the write queue drained below the high-water mark. The
+   * signal and timeout apply to the wait too.
+   */
   async #sendLater(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+    const started = performance.now();
+    const timeout = options?.timeout;
     this.#waitingSenders++;
     try {
-      await this.#writer.drained(this.#highWaterMark);
+      const drained = this.#writer.drained(this.#highWaterMark);
+      await (options?.signal === undefined && timeout === undefined
+        ? drained
+        : cancellable(drained, options!, this.#peer));
     } finally {
       this.#waitingSenders--;
     }
     if (this.#failure !== undefined) throw this.#failure;
-    if (options?.signal?.aborted) throw options.signal.reason;
-    return this.#sendNow(content, options);
+    if (timeout === undefined) return this.#sendNow(content, options);
+    const left = Math.max(0, timeout - (performance.now() - started));
+    return this.#sendNow(content, { signal: options?.signal, timeout: left });
   }
 
   #encode(message: unknown[]): Uint8Array {
@@ -638,6 +648,35 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     await this.#readLoop;
     this.#state = CLOSED;
   }
+}
+
+/** `promise`, or a rejection when `options.signal` aborts or `options.timeout` passes first. */
+function cancellable(promise: Promise<void>, options: SendOptions, peer: string): Promise<void> {
+  const { signal, timeout } = options;
+  return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    if (timeout !== undefined) {
+      timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(
+          new DOMException(
+            `Call to ${peer} timed out after ${timeout} ms waiting to be sent`,
+            "TimeoutError",
+          ),
+        );
+      }, timeout);
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    promise.then(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
 }
 
 function servedError(): Error {

@@ -28,6 +28,8 @@ export class RemoteException extends Error {
   readonly remoteTraceback: string;
 
   /**
+   * Makes the error for an EXCEPTION reply.
+   *
    * @param origin The peer's address, as this side sees it.
    * @param remoteTraceback The error text the peer sent.
    */
@@ -58,6 +60,8 @@ export class ConnectionResetError extends Error {
   readonly peer: string;
 
   /**
+   * Makes the error for a lost connection.
+   *
    * @param peer The peer's address, as this side sees it.
    * @param reason What happened, e.g. `"closed by the peer"`.
    * @param options The underlying cause, if any.
@@ -83,6 +87,8 @@ export class ConnectionResetError extends Error {
  */
 export class ProtocolError extends Error {
   /**
+   * Makes the error for a protocol violation.
+   *
    * @param message What was expected and what arrived.
    * @param options The underlying cause, if any.
    */

@@ -131,6 +131,8 @@ export class FrameReader {
   #end = 0;
 
   /**
+   * Makes a reader with an empty receive buffer.
+   *
    * @param options Limits and buffer size.
    * @throws {RangeError} for a limit outside 0..2^32-1 or a buffer size below 64 bytes.
    */
@@ -182,8 +184,9 @@ export class FrameReader {
           this.#grow(Math.max(this.#bufferSize, total));
         }
       } else if (free < this.#minRead) {
-        // Complete frames not taken yet (push() of a large chunk).
-        this.#grow(Math.max(this.#bufferSize, pending + this.#minRead));
+        // Complete frames not taken yet (push() without next()): grow
+        // geometrically, so that pushing n bytes copies O(n) in all.
+        this.#grow(Math.max(this.#bufferSize, 2 * pending + this.#minRead));
       }
     } else if (free < this.#minRead) {
       this.#grow(this.#bufferSize);

@@ -60,6 +60,14 @@ export {
   type ServerOptions,
 } from "./options.ts";
 export type { Request } from "./request.ts";
+// The codec types that channel signatures mention.
+export type { Codec, CodecClass } from "../codecs/codec.ts";
+export type {
+  Constructor,
+  FallbackSerializer,
+  Serializer,
+  SerializerRegistry,
+} from "../codecs/serializers.ts";
 export { type ChannelHandler, type ChannelServer, startServer } from "./server.ts";
 export { tcpTransport } from "./tcp.ts";
 // The TLS module decides its own public surface.

@@ -25,12 +25,53 @@ export const READ_PAUSE_FACTOR = 4;
 /** How a channel encodes messages and guards its connection. */
 export interface ChannelOptions {
   /**
-   * The codec class; each channel makes its own instance.
+   * The codec class; each channel makes its own instance. Both peers must
+   * use the same codec.
    *
    * @default {Json}
+   *
+   * @example MsgPack on both ends
+   * ```ts
+   * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+   * import { openConnection, startServer } from "@denomas/denomas/channel";
+   * import { MsgPack } from "@denomas/denomas/codecs";
+   *
+   * await using server = await startServer(["127.0.0.1", 0], (channel) => {
+   *   channel.serve((request) => request.reply(request.content));
+   * }, { codec: MsgPack });
+   * await using channel = await openConnection(server.address, { codec: MsgPack });
+   * const content = ["bytes travel as bin", new Uint8Array([0, 1, 255])];
+   * assertEquals(await channel.send(content), content);
+   * ```
    */
   readonly codec?: CodecClass;
-  /** Extra serializers, given type ids 0, 1, … in this order. Both peers must agree. */
+  /**
+   * Extra serializers, given type ids 0, 1, … in this order. Both peers
+   * must register the same ones in the same order.
+   *
+   * @example An extra serializer, both ways
+   * ```ts
+   * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+   * import { openConnection, type Serializer, startServer } from "@denomas/denomas/channel";
+   *
+   * class Point {
+   *   constructor(readonly x: number, readonly y: number) {}
+   * }
+   * const point: Serializer<Point> = {
+   *   type: Point,
+   *   serialize: (p) => [p.x, p.y],
+   *   deserialize: (data) => new Point(...(data as [number, number])),
+   * };
+   * await using server = await startServer(["127.0.0.1", 0], (channel) => {
+   *   channel.serve((request) => {
+   *     assert(request.content instanceof Point);
+   *     request.reply(new Point(request.content.x * 2, request.content.y * 2));
+   *   });
+   * }, { extraSerializers: [point] });
+   * await using channel = await openConnection(server.address, { extraSerializers: [point] });
+   * assertEquals(await channel.send(new Point(1, 2)), new Point(2, 4));
+   * ```
+   */
   readonly extraSerializers?: readonly Serializer[];
   /**
    * The catch-all serializer, made per channel and registered after the

@@ -200,6 +200,9 @@ async function listenUnix(path: string): Promise<Listener> {
     listener = Deno.listen({ transport: "unix", path });
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    if (!(await isSocket(path))) {
+      throw new Deno.errors.AddrInUse(`Cannot listen at ${path}: it exists and is not a socket`);
+    }
     if (await isAlive(path)) {
       throw new Deno.errors.AddrInUse(`Unix socket ${path} is in use by a running server`);
     }
@@ -216,6 +219,15 @@ async function listenUnix(path: string): Promise<Listener> {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   });
+}
+
+async function isSocket(path: string): Promise<boolean> {
+  try {
+    return (await Deno.lstat(path)).isSocket === true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 async function isAlive(path: string): Promise<boolean> {

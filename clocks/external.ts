@@ -77,6 +77,8 @@ export class ExternalClock implements Clock {
   readonly #heap = new TimerHeap<Sleeper>();
 
   /**
+   * Creates a clock standing at `initTime`.
+   *
    * @param utcStart The date at clock time 0: `utcnow()` is `utcStart` plus
    *   `time()` seconds, as in aiomas.
    * @param initTime The initial value of {@linkcode ExternalClock.time}, in seconds.

@@ -40,6 +40,8 @@ export class ScopedClock implements Clock {
   readonly #timers = new Set<TimerHandle>();
 
   /**
+   * Creates a view of `base` that ends with `signal`.
+   *
    * @param base The clock to schedule on.
    * @param signal Ends the scope.
    */

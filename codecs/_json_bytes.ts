@@ -1,5 +1,5 @@
 /**
- * UTF-8 conversion for the JSON codec, tuned for small messages.
+ * UTF-8 encoding for the JSON codec, tuned for small messages.
  *
  * Allocating an `ArrayBuffer` is the most expensive step of encoding a small
  * message, so encoded text goes into a shared chunk and each result is a
@@ -11,15 +11,11 @@
  */
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const fromCharCode = String.fromCharCode;
 
 /** The size of a fresh chunk. */
 const CHUNK_SIZE = 0x4000;
 /** Texts longer than this get their own buffer. */
 const SHARE_LIMIT = 0x800;
-/** Inputs up to this length are checked for ASCII and converted in JS. */
-const SMALL_TEXT = 512;
 
 let chunk = new Uint8Array(CHUNK_SIZE);
 let chunkPos = 0;
@@ -47,14 +43,4 @@ export function encodeText(text: string): Uint8Array {
   }
   chunkPos = (end + 7) & ~7;
   return buf.subarray(start, end);
-}
-
-/** The text of UTF-8 `bytes`; invalid UTF-8 throws a `TypeError`. */
-export function decodeText(bytes: Uint8Array): string {
-  const length = bytes.length;
-  if (length > SMALL_TEXT) return textDecoder.decode(bytes);
-  for (let i = 0; i < length; i++) {
-    if (bytes[i] >= 0x80) return textDecoder.decode(bytes);
-  }
-  return fromCharCode.apply(null, bytes as unknown as number[]);
 }

@@ -25,16 +25,72 @@ import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
 const MAYBE_SPECIAL = /(?<![\d.])\d{16,}(?![\d.eE])|NaN|Infinity|__type__|\\u00(?:5[fF]|65|7[049])/;
 const INTEGER_SOURCE = /^-?\d+$/;
 
-/** Parses JSON text into values, replacing tagged maps through `registry`. */
-export function parseJson(text: string, registry: SerializerRegistry): unknown {
-  if (!MAYBE_SPECIAL.test(text)) {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw syntaxError(error);
+const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const fromCharCode = String.fromCharCode;
+/** Inputs up to this many bytes are turned into text by a JS loop when ASCII. */
+const SMALL_INPUT = 256;
+/** `codeArrays[n]`: a reused array of `n` char codes, made on first use. */
+const codeArrays: number[][] = [];
+/** Byte classes for the scan of small inputs: 1 = digit, 2 = may start something special. */
+const BYTE_CLASS = new Uint8Array(128);
+for (const c of "0123456789") BYTE_CLASS[c.charCodeAt(0)] = 1;
+for (const c of "NI_\\") BYTE_CLASS[c.charCodeAt(0)] = 2;
+
+/**
+ * Parses UTF-8 JSON bytes into values, replacing tagged maps through
+ * `registry`.
+ *
+ * Small ASCII input (what Python sends: it escapes everything else) is turned
+ * into text by a JS loop that also looks for anything that may need the slow
+ * path, so the common message costs one scan and one `JSON.parse`.
+ */
+export function parseJsonBytes(bytes: Uint8Array, registry: SerializerRegistry): unknown {
+  const length = bytes.length;
+  if (length <= SMALL_INPUT) {
+    const codes = codeArrays[length] ??= new Array(length).fill(0);
+    let special = false;
+    let digits = 0;
+    let i = 0;
+    for (; i < length; i++) {
+      const c = bytes[i];
+      if (c >= 0x80) break;
+      codes[i] = c;
+      const kind = BYTE_CLASS[c];
+      if (kind === 0) {
+        digits = 0;
+      } else if (kind === 1) {
+        if (++digits >= 16) special = true;
+      } else {
+        special = true;
+      }
+    }
+    if (i === length) {
+      const text = fromCharCode.apply(null, codes);
+      return special ? parseJson(text, registry) : parseFast(text);
     }
   }
-  return parseSlow(text, registry);
+  return parseJson(decodeUtf8(bytes), registry);
+}
+
+/** Parses JSON text into values, replacing tagged maps through `registry`. */
+export function parseJson(text: string, registry: SerializerRegistry): unknown {
+  return MAYBE_SPECIAL.test(text) ? parseSlow(text, registry) : parseFast(text);
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return textDecoder.decode(bytes);
+  } catch (error) {
+    throw new CodecError("JSON data is not valid UTF-8", { cause: error });
+  }
+}
+
+function parseFast(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw syntaxError(error);
+  }
 }
 
 function parseSlow(text: string, registry: SerializerRegistry): unknown {

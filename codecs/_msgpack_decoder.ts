@@ -49,6 +49,8 @@ export class Decoder {
   end = 0;
   /** A view of the buffer under `src` for floats, set on the first float of each call. */
   view: DataView | undefined = undefined;
+  /** Where `src` starts in the buffer `view` covers. */
+  viewBase = 0;
   registry: SerializerRegistry | undefined = undefined;
   /** True while a `decode` runs; a serializer that decodes again gets its own decoder. */
   busy = false;
@@ -177,19 +179,20 @@ export class Decoder {
     const pos = this.pos;
     if (pos + 8 > this.end) this.truncated(8);
     this.pos = pos + 8;
-    return (this.view ?? this.makeView()).getFloat64(this.src.byteOffset + pos);
+    return (this.view ?? this.makeView()).getFloat64(this.viewBase + pos);
   }
 
   readFloat32(): number {
     const pos = this.pos;
     if (pos + 4 > this.end) this.truncated(4);
     this.pos = pos + 4;
-    return (this.view ?? this.makeView()).getFloat32(this.src.byteOffset + pos);
+    return (this.view ?? this.makeView()).getFloat32(this.viewBase + pos);
   }
 
   /** A view of the whole buffer under `src`, reused while inputs share a buffer. */
   makeView(): DataView {
     const buffer = this.src.buffer;
+    this.viewBase = this.src.byteOffset;
     if (buffer === lastBuffer) return (this.view = lastView!);
     const view = new DataView(buffer);
     // Only small buffers are kept for the next call, so a big one is not held alive.
@@ -301,7 +304,22 @@ export class Decoder {
     // Every element takes at least one byte: refuse lengths the input cannot hold.
     if (length > this.end - this.pos) this.truncated(length);
     const array = new Array(length);
-    for (let i = 0; i < length; i++) array[i] = this.read();
+    const src = this.src;
+    const end = this.end;
+    for (let i = 0; i < length; i++) {
+      // Inline fast paths for the usual items of number arrays.
+      const pos = this.pos;
+      const type = pos < end ? src[pos] : -1;
+      if (type >= 0 && type < 0x80) {
+        array[i] = type;
+        this.pos = pos + 1;
+      } else if (type === 0xcb && pos + 9 <= end) {
+        array[i] = (this.view ?? this.makeView()).getFloat64(this.viewBase + pos + 1);
+        this.pos = pos + 9;
+      } else {
+        array[i] = this.read();
+      }
+    }
     return array;
   }
 
@@ -344,21 +362,8 @@ export class Decoder {
   }
 
   untag(tag: unknown): unknown {
-    const saved = this.pos;
-    const src = this.src;
-    const end = this.end;
-    const view = this.view;
-    const registry = this.registry!;
-    try {
-      return registry.deserialize(tag);
-    } finally {
-      // A serializer that decodes on its own must not disturb this call.
-      this.src = src;
-      this.pos = saved;
-      this.end = end;
-      this.view = view;
-      this.registry = registry;
-    }
+    // A serializer that decodes on its own gets a fresh decoder (`busy` is set).
+    return this.registry!.deserialize(tag);
   }
 }
 

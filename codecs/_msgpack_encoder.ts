@@ -5,7 +5,9 @@
  * into one shared chunk, each result is a `subarray` of it, and the next call
  * starts where the last one ended. Results are never overwritten; when a chunk
  * is full, a new one is taken and the old one lives on only as long as the
- * results that point into it. Strings below 64 UTF-16 units are written by a
+ * results that point into it. A message that does not fit makes a chunk of
+ * 4x its size (as msgpackr does), so that the next messages of that size fit
+ * too; chunks above 8 MiB are not reused. Strings below 64 UTF-16 units are written by a
  * JS loop (no call into `TextEncoder`), longer ones with one shared
  * `TextEncoder.encodeInto`.
  *
@@ -30,7 +32,7 @@ const objectProto = Object.prototype;
 const TWO_32 = 0x100000000;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
-/** `0x92` then `fixstr "__type__"` follows a `0x81` map header. */
+/** The key of a tag, `fixstr "__type__"`, written between the `0x81` map and `0x92` array headers. */
 const TYPE_KEY_BYTES = Uint8Array.from([0xa8, ...new TextEncoder().encode(TYPE_KEY)]);
 
 /** Writes values; one instance is shared by every {@linkcode MsgPack}. */
@@ -279,7 +281,12 @@ export class Encoder {
     if (Array.isArray(value)) {
       const length = value.length;
       this.writeHeader(length, 0x90, 0xdc);
-      for (let i = 0; i < length; i++) this.write(value[i]);
+      for (let i = 0; i < length; i++) {
+        const item = value[i];
+        // Numbers skip the type dispatch: long number arrays are common.
+        if (typeof item === "number") this.writeNumber(item);
+        else this.write(item);
+      }
       return;
     }
     const proto = Object.getPrototypeOf(value);

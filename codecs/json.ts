@@ -6,9 +6,9 @@
 
 import { type Codec, CodecError } from "./codec.ts";
 import { type Serializer, SerializerRegistry } from "./serializers.ts";
-import { parseJson } from "./_json_read.ts";
+import { parseJsonBytes } from "./_json_read.ts";
 import { isPlainJson, writeJson } from "./_json_write.ts";
-import { decodeText, encodeText } from "./_json_bytes.ts";
+import { encodeText } from "./_json_bytes.ts";
 
 /**
  * JSON as Python's `json.dumps`/`json.loads` speak it, in UTF-8.
@@ -36,7 +36,8 @@ import { decodeText, encodeText } from "./_json_bytes.ts";
  * Encoded results of up to 2 KiB are views into a shared chunk of memory
  * that later calls never overwrite (a result keeps its 16 KiB chunk alive
  * while it lives); allocating a buffer per message would cost more than the
- * rest of the encoding.
+ * rest of the encoding. Copy a result (`bytes.slice()`) to keep it long, and
+ * never transfer its `buffer`.
  *
  * @example Round trip of what plain JSON cannot carry
  * ```ts
@@ -93,14 +94,8 @@ export class Json implements Codec {
    * @throws {CodecError} for invalid UTF-8 or JSON and for unknown type ids.
    */
   decode(data: Uint8Array): unknown {
-    let text: string;
     try {
-      text = decodeText(data);
-    } catch (error) {
-      throw new CodecError("JSON data is not valid UTF-8", { cause: error });
-    }
-    try {
-      return parseJson(text, this.serializers);
+      return parseJsonBytes(data, this.serializers);
     } catch (error) {
       throw wrapError(error);
     }

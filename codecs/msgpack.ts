@@ -45,8 +45,10 @@ import { decodeMsgPack } from "./_msgpack_decoder.ts";
  * and is written back as the int `2`: JS has one number type.
  *
  * Encoded results are views into a shared chunk of memory that later calls
- * never overwrite; a small result keeps its (16 KiB) chunk alive while it
- * lives.
+ * never overwrite (allocating a buffer per message would cost more than the
+ * encoding). A result keeps its chunk alive while it lives: 16 KiB, or 4x the
+ * largest recent message up to 8 MiB. Copy it (`bytes.slice()`) to keep it
+ * long, and never transfer its `buffer`.
  *
  * @example Round trip
  * ```ts

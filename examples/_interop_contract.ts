@@ -90,7 +90,9 @@ function addNumbers(a: number | bigint, b: number | bigint): number | bigint {
 }
 
 function normalize(n: bigint): number | bigint {
-  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(n)
+    : n;
 }
 
 // deno-lint-ignore no-explicit-any

@@ -55,7 +55,7 @@ class Thermostat extends Agent {
       const power = this.#temperature < target ? 100 : 0;
       this.log.push(`  [${time}] ${this.#temperature.toFixed(1)} °C, asking for ${power}%`);
       // Passing `this` sends a proxy: the heater calls us back with it.
-      const state = await heater.heat(this as unknown as AgentProxy<Thermostat>, power);
+      const state = await heater.heat(this, power);
       this.log.push(`    heater says: ${state}`);
     }
   }

@@ -68,7 +68,10 @@ async function expectRemoteError(promise: Promise<unknown>, ...parts: string[]):
   }
   if (!(error instanceof RemoteException)) throw error;
   for (const part of parts) {
-    ok(error.remoteTraceback.includes(part), `reply text lacks ${JSON.stringify(part)}:\n${error.remoteTraceback}`);
+    ok(
+      error.remoteTraceback.includes(part),
+      `reply text lacks ${JSON.stringify(part)}:\n${error.remoteTraceback}`,
+    );
   }
 }
 
@@ -85,7 +88,7 @@ const CHECKS: Check[] = [
     name: "echo(x) returns nested maps, lists, strings, floats, booleans and null unchanged",
     run: async (peer) => {
       const value = {
-        text: "ünïcödé 😀 \u0000 \"quoted\"",
+        text: 'ünïcödé 😀 \u0000 "quoted"',
         int: -7,
         float: 1.5,
         tiny: 1e-300,
@@ -135,7 +138,10 @@ const CHECKS: Check[] = [
       deepStrictEqual(results, ["slow1", "slow2", "slow3", "fast", 2]);
       deepStrictEqual(order.slice(0, 2).sort(), ["add", "fast"]);
       // One after another, they would take at least 3 * SLOW seconds.
-      ok(elapsed < 3 * SLOW, `took ${elapsed.toFixed(2)} s, as if the sleeps ran one after another`);
+      ok(
+        elapsed < 3 * SLOW,
+        `took ${elapsed.toFixed(2)} s, as if the sleeps ran one after another`,
+      );
     },
   },
   {
@@ -152,7 +158,8 @@ const CHECKS: Check[] = [
   },
   {
     name: "callback(svc, 21) calls our ping(21) and returns {pong: 21}",
-    run: async (peer) => deepStrictEqual(await peer.call("callback", [peer.service, 21]), { pong: 21 }),
+    run: async (peer) =>
+      deepStrictEqual(await peer.call("callback", [peer.service, 21]), { pong: 21 }),
   },
   {
     name: "callback_sub(svc.inner, 21) calls our inner/twice(21) and returns 42",
@@ -214,7 +221,10 @@ const CHECKS: Check[] = [
       const back = await peer.call("echo", [[small, large]]) as Uint8Array[];
       ok(back[0] instanceof Uint8Array && back[1] instanceof Uint8Array, "not Uint8Arrays");
       deepStrictEqual([...back[0]], [...small]);
-      ok(back[1].length === large.length && back[1].every((b, i) => b === large[i]), "large bytes differ");
+      ok(
+        back[1].length === large.length && back[1].every((b, i) => b === large[i]),
+        "large bytes differ",
+      );
     },
   },
   {
@@ -242,7 +252,10 @@ const CHECKS: Check[] = [
       const utc = Temporal.ZonedDateTime.from("2026-11-24T15:46:09.954819+00:00[UTC]");
       const plus = Temporal.ZonedDateTime.from("2026-11-24T16:46:09+01:00[+01:00]");
       const back = await peer.call("echo", [[utc, plus, new Date(Date.UTC(2026, 0, 2, 3, 4, 5))]]);
-      ok(Array.isArray(back) && back.every((d) => d instanceof Temporal.ZonedDateTime), "not dates");
+      ok(
+        Array.isArray(back) && back.every((d) => d instanceof Temporal.ZonedDateTime),
+        "not dates",
+      );
       const [a, b, c] = back as Temporal.ZonedDateTime[];
       ok(a.equals(utc), `${a} != ${utc}`);
       ok(b.equals(plus), `${b} != ${plus}`);

@@ -162,6 +162,8 @@ export class Connection implements ProxyTarget {
     }
     if (result instanceof Promise) {
       result.then((value) => request.reply(value), (error) => request.fail(error));
+    } else if (isThenable(result)) {
+      Promise.resolve(result).then((value) => request.reply(value), (error) => request.fail(error));
     } else {
       request.reply(result);
     }
@@ -211,6 +213,11 @@ function pathBelow(router: Router, base: Router): string | undefined {
     path = path === "" ? r.name : `${r.name}/${path}`;
   }
   return path;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" &&
+    typeof (value as { then?: unknown }).then === "function";
 }
 
 function describe(value: unknown): string {

@@ -94,7 +94,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
       if (reason === undefined) return;
       const callbacks = this.#resetCallbacks;
       this.#resetCallbacks = undefined;
-      for (const callback of callbacks ?? []) callback(reason);
+      for (const callback of callbacks ?? []) notify(callback, reason);
     });
   }
 
@@ -140,7 +140,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   onConnectionReset(callback: (error: Error) => void): void {
     if (this.#resetCallbacks === undefined && this.channel.isClosed) {
       this.channel.closed.then((reason) => {
-        if (reason !== undefined) callback(reason);
+        if (reason !== undefined) notify(callback, reason);
       });
       return;
     }
@@ -160,6 +160,15 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   /** Closes the connection, see {@linkcode RpcClient.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Calls an `onConnectionReset` callback; an error it throws is logged, not lost. */
+function notify(callback: (error: Error) => void, reason: Error): void {
+  try {
+    callback(reason);
+  } catch (error) {
+    console.error("denomas: an onConnectionReset callback failed:", error);
   }
 }
 

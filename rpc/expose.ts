@@ -46,8 +46,9 @@ type AnyContext =
  *
  * - On a **method**, remote peers may call it (sync or async; it receives
  *   keyword arguments by parameter name).
- * - On a **field** or **accessor** holding another service object, it becomes
- *   a sub-service: `remote.sub.method()` calls the method of that object.
+ * - On a **field** or **accessor** holding another service object (or a plain
+ *   object of functions, made a `serviceDict`), it becomes a sub-service:
+ *   `remote.sub.method()` calls the method of that object.
  * - On a **plain function**, `expose(fn)` marks it and returns it unchanged
  *   (useful with `expose(fn, { params })` for keyword arguments).
  * - `@expose({ name, params })` sets the remote name or the parameter names.

@@ -26,8 +26,21 @@ interface ProxyState {
   readonly target: ProxyTarget;
   readonly path: string;
   readonly options: CallOptions | undefined;
-  children: Map<string, object> | undefined;
+  /** The parent proxy: a live child keeps its parents (and so its cache entry) alive. */
+  readonly parent: object | undefined;
+  /**
+   * Children made so far, held weakly: proxies nobody holds are collected, so
+   * a peer sending ever new proxy paths cannot grow this side's memory.
+   */
+  children: Map<string, WeakRef<object>> | undefined;
 }
+
+/** Removes the cache entry of a collected child proxy. */
+const collected = new FinalizationRegistry<{ children: Map<string, WeakRef<object>>; key: string }>(
+  ({ children, key }) => {
+    if (children.get(key)?.deref() === undefined) children.delete(key);
+  },
+);
 
 /**
  * Names a proxy answers itself instead of treating them as remote members, so
@@ -48,8 +61,13 @@ const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");
 const states = new WeakMap<object, ProxyState>();
 
 /** Internal: the root proxy of a connection (or a tree with call options). */
-export function makeProxy(target: ProxyTarget, path: string, options?: CallOptions): object {
-  const state: ProxyState = { target, path, options, children: undefined };
+export function makeProxy(
+  target: ProxyTarget,
+  path: string,
+  options?: CallOptions,
+  parent?: object,
+): object {
+  const state: ProxyState = { target, path, options, parent, children: undefined };
   const text = () => describe(state);
   const handler: ProxyHandler<() => void> = {
     get(_fn, key) {
@@ -62,10 +80,11 @@ export function makeProxy(target: ProxyTarget, path: string, options?: CallOptio
         return key === "then" || key === "constructor" ? undefined : text;
       }
       const children = state.children ??= new Map();
-      let child = children.get(key);
+      let child = children.get(key)?.deref();
       if (child === undefined) {
-        child = makeProxy(target, path === "" ? key : `${path}/${key}`, options);
-        children.set(key, child);
+        child = makeProxy(target, path === "" ? key : `${path}/${key}`, options, proxy);
+        children.set(key, new WeakRef(child));
+        collected.register(child, { children, key });
       }
       return child;
     },

@@ -91,7 +91,7 @@ export class Router {
     this.#table = classTableOf(obj) ?? EMPTY_TABLE;
     routers.set(obj, this);
     for (const [name, key] of this.#table.services) {
-      const child = getRouter((obj as Record<string, unknown>)[key]);
+      const child = declaredService((obj as Record<string, unknown>)[key]);
       if (child !== undefined) this.#adopt(child, name);
     }
   }
@@ -258,7 +258,7 @@ export class Router {
     if (added !== undefined) return added instanceof Router ? added : undefined;
     const key = this.#table.services.get(name);
     if (key === undefined) return undefined;
-    const child = getRouter((this.obj as Record<string, unknown>)[key]);
+    const child = declaredService((this.obj as Record<string, unknown>)[key]);
     if (child !== undefined) this.#adopt(child, name);
     return child;
   }
@@ -375,6 +375,11 @@ export function serviceRouter(service: object): Router {
     );
   }
   return router;
+}
+
+/** The router of a value held by an `@expose` field: a service, or a plain object made a dictionary. */
+function declaredService(value: unknown): Router | undefined {
+  return getRouter(value) ?? (isPlainObject(value) ? getRouter(serviceDict(value)) : undefined);
 }
 
 function isPlainObject(value: unknown): value is object {

@@ -21,7 +21,8 @@ export interface TestTransport {
 export const TRANSPORTS: readonly TestTransport[] = [
   {
     name: "tcp",
-    bind: () => Promise.resolve({ address: ["127.0.0.1", 0], [Symbol.asyncDispose]: async () => {} }),
+    bind: () =>
+      Promise.resolve({ address: ["127.0.0.1", 0], [Symbol.asyncDispose]: async () => {} }),
   },
   {
     name: "unix",

@@ -17,7 +17,7 @@ import {
 import { ConnectionResetError, RemoteException } from "../channel/errors.ts";
 import { ExternalClock } from "../clocks/mod.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
-import { callRemote, expose } from "../rpc/mod.ts";
+import { callRemote, expose, isProxy, proxyPath, withOptions } from "../rpc/mod.ts";
 
 const LOCALHOST = "127.0.0.1";
 
@@ -317,6 +317,19 @@ Deno.test("connect gives up with a ConnectError once its timeout is over", async
   );
 });
 
+Deno.test("connect gives up in time when the peer accepts but never answers", async () => {
+  await using a = await Container.create([LOCALHOST, 0]);
+  using silent = Deno.listen({ hostname: LOCALHOST, port: 0 });
+  const accepted = silent.accept();
+  await assertRejects(
+    a.connect(`tcp://127.0.0.1:${silent.addr.port}/0`, { timeout: 100 }),
+    (error: unknown) =>
+      error instanceof ConnectError &&
+      /no answer to validate_aid within 100 ms/.test(error.message),
+  );
+  (await accepted).close();
+});
+
 Deno.test("connect can be aborted with a signal", async () => {
   await using a = await Container.create([LOCALHOST, 0]);
   const port = await freePort();
@@ -436,7 +449,7 @@ Deno.test("an agent passed as an argument is called back over the same connectio
   const agentB = new CallbackAgent(b);
   const proxyB = await a.connect<CallbackAgent>(agentB.addr);
   assertEquals(
-    await proxyB.call_me_back(agentA as unknown as AgentProxy<CallbackAgent>),
+    await proxyB.call_me_back(agentA),
     ["0-pong", "from 0"],
   );
   strictEqual(a.incomingConnections, 0, "the callback used A's own outgoing connection");
@@ -504,7 +517,7 @@ Deno.test("tcp, ipc and local containers in one process call each other", async 
       for (const to of agents) {
         const proxy = await from.container.connect<CallbackAgent>(to.addr);
         assertEquals(
-          await proxy.call_me_back(from as unknown as AgentProxy<CallbackAgent>),
+          await proxy.call_me_back(from),
           ["0-pong", "from 0"],
         );
       }
@@ -522,4 +535,36 @@ Deno.test("Container.create reports a taken address", async () => {
   await using tcp = await Container.create([LOCALHOST, 0]);
   await assertRejects(Container.create([LOCALHOST, portOf(tcp)]), Deno.errors.AddrInUse);
   strictEqual(local.isShutdown, false);
+});
+
+Deno.test("agent proxies are RPC proxies: isProxy, proxyPath, withOptions and their string forms", async () => {
+  await using a = await Container.create("local://rpc-a");
+  await using b = await Container.create("local://rpc-b");
+  const agent = new WithSub(b);
+  const pinger = new Pinger(b);
+  const proxy = await a.connect<WithSub>(agent.addr);
+  strictEqual(isProxy(proxy), true);
+  strictEqual(proxyPath(proxy), "agents/0");
+  strictEqual(String(proxy), "WithSubProxy('local://rpc-b/0')");
+  strictEqual(String(proxy.counter.increment), "WithSubProxy('local://rpc-b/0').counter.increment");
+  const hurried = withOptions(await a.connect<Pinger>(pinger.addr), { timeout: 20 });
+  await assertRejects(
+    hurried.slow(),
+    (error: unknown) => error instanceof DOMException && error.name === "TimeoutError",
+  );
+  assertEquals(await hurried.ping(1), ["pong", 1]);
+});
+
+Deno.test("a proxy from connect() can be passed on: calls to it are forwarded", async () => {
+  await using a = await Container.create("local://fwd-a");
+  await using b = await Container.create("local://fwd-b");
+  await using c = await Container.create("local://fwd-c");
+  const agentB = new CallbackAgent(b);
+  const agentC = new CallbackAgent(c);
+  const proxyB = await a.connect<CallbackAgent>(agentB.addr);
+  const proxyC = await a.connect<CallbackAgent>(agentC.addr);
+  // B calls C through A, which holds the proxy of C.
+  assertEquals(await proxyB.call_me_back(proxyC), ["0-pong", "from 0"]);
+  strictEqual(c.incomingConnections, 1);
+  strictEqual(b.outgoingConnections, 0);
 });

@@ -5,13 +5,7 @@ import {
   rejects as assertRejects,
   strictEqual,
 } from "node:assert/strict";
-import {
-  type AgentProxy,
-  type ChildContainer,
-  Container,
-  startSubprocess,
-  startWorker,
-} from "../agent/mod.ts";
+import { type ChildContainer, Container, startSubprocess, startWorker } from "../agent/mod.ts";
 import { RemoteException } from "../channel/errors.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { Greeter, type Ticker } from "./agent_child_agents.ts";
@@ -51,7 +45,7 @@ for (const [kind, start] of starters) {
     const greeter = new Greeter(parent);
     const ticker = await child.spawn<Ticker>(AGENTS, "Ticker", 3600);
     strictEqual(
-      await ticker.greet(greeter as unknown as AgentProxy<Greeter>, "denomas"),
+      await ticker.greet(greeter, "denomas"),
       `hello denomas from ${greeter.addr} (via 1)`,
     );
   });
@@ -100,4 +94,26 @@ Deno.test("a subprocess child resolves module paths relative to the current dire
   const relative = "./" + new URL(AGENTS).pathname.slice(Deno.cwd().length + 1);
   const ticker = await child.spawn<Ticker>(relative, "Ticker", 1);
   assertEquals(await ticker.ticks(), []);
+});
+
+Deno.test("a child container refuses a local:// address, which cannot cross isolates", async () => {
+  await using parent = await Container.create(["127.0.0.1", 0]);
+  await assertRejects(startWorker(parent, { addr: "local://child" }), /needs a tcp or ipc address/);
+  await assertRejects(
+    startSubprocess(parent, { addr: "local://child" }),
+    /needs a tcp or ipc address/,
+  );
+});
+
+Deno.test("a subprocess child can listen on a Unix socket", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using parent = await Container.create(["127.0.0.1", 0]);
+    await using child = await startSubprocess(parent, { addr: `ipc://[${dir}/child.sock]` });
+    strictEqual(child.url, `ipc://[${dir}/child.sock]`);
+    const ticker = await child.spawn<Ticker>(AGENTS, "Ticker", 10);
+    assertEquals(await ticker.ticks(), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

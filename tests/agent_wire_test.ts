@@ -213,7 +213,7 @@ Deno.test("our container as a client sends the recorded JSON frames and takes a 
   const calling = (async () => {
     const a = await container.connect<A>(`tcp://127.0.0.1:${listener.addr.port}/1`);
     const pongs = [await a.ping(1), await a.ping(2)];
-    return { pongs, back: await a.call_me_back(b as unknown as AgentProxy<B>), name: String(a) };
+    return { pongs, back: await a.call_me_back(b), name: String(a) };
   })();
   await using peer = new RawPeer(await listener.accept());
   const connect = conversation("agent container: connect");
@@ -243,7 +243,7 @@ Deno.test("with MsgPack our container's frames are byte-identical to Python's, a
     const a = await container.connect<A>(`tcp://127.0.0.1:${listener.addr.port}/1`);
     await a.ping(1);
     await a.ping(2);
-    return await a.call_me_back(b as unknown as AgentProxy<B>);
+    return await a.call_me_back(b);
   })();
   await using peer = new RawPeer(await listener.accept());
   strictEqual(hex(await peer.readFrame()), vector("request validate_aid", "msgpack").frame_hex);
@@ -303,4 +303,39 @@ Deno.test("our container reads Python's proxy and date tags in requests", async 
     frameOf(new TextEncoder().encode(`[0, 1, ["agents/0/kinds", [${proxy}], {}]]`)),
   );
   assertEquals(await peer.readJson(), [1, 1, "function"]);
+});
+
+Deno.test("container type ids: date 0, user extras from 1, the agent proxy last", async () => {
+  class Point {
+    constructor(readonly x: number, readonly y: number) {}
+  }
+  const point = {
+    type: Point,
+    serialize: (p: Point) => [p.x, p.y],
+    deserialize: (data: unknown) => new Point(...(data as [number, number])),
+  };
+  class Geometry extends Agent {
+    @expose
+    flip(p: Point): Point {
+      return new Point(p.y, p.x);
+    }
+
+    @expose
+    self(): Geometry {
+      return this;
+    }
+  }
+  await using container = await Container.create(["127.0.0.1", 0], {
+    extraSerializers: [point],
+  });
+  new Geometry(container);
+  await using peer = new RawPeer(
+    await Deno.connect({ hostname: "127.0.0.1", port: portOf(container) }),
+  );
+  await peer.write(
+    frameOf(new TextEncoder().encode('[0, 0, ["agents/0/flip", [{"__type__": [1, [1, 2]]}], {}]]')),
+  );
+  assertEquals(await peer.readJson(), [1, 0, { __type__: [1, [2, 1]] }]);
+  await peer.write(frameOf(new TextEncoder().encode('[0, 1, ["agents/0/self", [], {}]]')));
+  assertEquals(await peer.readJson(), [1, 1, { __type__: [2, "agents/0"] }]);
 });

@@ -111,7 +111,9 @@ Deno.test("MsgPackBlosc writes frames that decode to every vector's message", ()
   const codec = new MsgPackBlosc();
   const msgpack = new MsgPack();
   for (const v of bloscVectors) {
-    if (v.kind === "proxy" || v.kind === "date" || v.kind === "serializable" || v.kind === "extra") {
+    if (
+      v.kind === "proxy" || v.kind === "date" || v.kind === "serializable" || v.kind === "extra"
+    ) {
       continue; // tagged values need their serializers: covered by the marker test above
     }
     const message = msgpack.decode(decompress(v.payload));

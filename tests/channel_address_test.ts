@@ -7,18 +7,30 @@ Deno.test("parseAddress reads [host, port] pairs", () => {
     hostname: "127.0.0.1",
     port: 5555,
   });
-  assertEquals(parseAddress(["localhost", 0]), { transport: "tcp", hostname: "localhost", port: 0 });
+  assertEquals(parseAddress(["localhost", 0]), {
+    transport: "tcp",
+    hostname: "localhost",
+    port: 0,
+  });
   assertEquals(parseAddress(["[::1]", 80]), { transport: "tcp", hostname: "::1", port: 80 });
 });
 
 Deno.test("parseAddress reads host:port and tcp:// URLs, IPv6 in brackets", () => {
-  assertEquals(parseAddress("127.0.0.1:5555"), { transport: "tcp", hostname: "127.0.0.1", port: 5555 });
+  assertEquals(parseAddress("127.0.0.1:5555"), {
+    transport: "tcp",
+    hostname: "127.0.0.1",
+    port: 5555,
+  });
   assertEquals(parseAddress("tcp://example.org:1"), {
     transport: "tcp",
     hostname: "example.org",
     port: 1,
   });
-  assertEquals(parseAddress("tcp://[::1]:5555/"), { transport: "tcp", hostname: "::1", port: 5555 });
+  assertEquals(parseAddress("tcp://[::1]:5555/"), {
+    transport: "tcp",
+    hostname: "::1",
+    port: 5555,
+  });
   assertEquals(parseAddress("[fe80::1]:7"), { transport: "tcp", hostname: "fe80::1", port: 7 });
 });
 

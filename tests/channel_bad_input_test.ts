@@ -1,4 +1,9 @@
-import { deepStrictEqual as assertEquals, ok as assert, rejects, strictEqual } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  rejects,
+  strictEqual,
+} from "node:assert/strict";
 import {
   type Channel,
   ConnectionResetError,
@@ -119,7 +124,10 @@ for (const transport of TRANSPORTS) {
     assert(await peer.readsEnd());
     const reason = await server.reasons[0];
     assert(reason instanceof ProtocolError);
-    assert(reason.message.includes("3221225472 bytes exceeds the limit of 1024 bytes"), reason.message);
+    assert(
+      reason.message.includes("3221225472 bytes exceeds the limit of 1024 bytes"),
+      reason.message,
+    );
     await assertServes(server);
   });
 
@@ -154,7 +162,8 @@ for (const transport of TRANSPORTS) {
     })();
     await using channel = await openConnection(raw.address);
     await rejects(channel.send("x"), (error) => {
-      return error instanceof ConnectionResetError && error.message.includes(channel.peer.address) &&
+      return error instanceof ConnectionResetError &&
+        error.message.includes(channel.peer.address) &&
         error.message.includes("in the middle of a frame (3 of 10 payload bytes received)");
     });
     await serving;
@@ -204,7 +213,19 @@ for (const transport of TRANSPORTS) {
     await using peer = await RawPeer.connect(server);
     // [0, 300, {"__type__": [5, 1]}]
     await peer.writeFrame(
-      new Uint8Array([0x93, 0x00, 0xcd, 0x01, 0x2c, 0x81, 0xa8, ...new TextEncoder().encode("__type__"), 0x92, 0x05, 0x01]),
+      new Uint8Array([
+        0x93,
+        0x00,
+        0xcd,
+        0x01,
+        0x2c,
+        0x81,
+        0xa8,
+        ...new TextEncoder().encode("__type__"),
+        0x92,
+        0x05,
+        0x01,
+      ]),
     );
     const reply = new MsgPack().decode((await peer.readFrame())!) as unknown[];
     assertEquals(reply.slice(0, 2), [2, 300]);

@@ -107,7 +107,11 @@ Deno.test("FrameReader never overwrites bytes of a frame it handed out", () => {
 Deno.test("FrameReader gives a frame larger than its buffer a buffer of its own", () => {
   const reader = new FrameReader({ bufferSize: 1024 });
   const big = payloadOf(100_000, 3);
-  const stream = concat([encodeFrame(payloadOf(5, 1)), encodeFrame(big), encodeFrame(payloadOf(2, 9))]);
+  const stream = concat([
+    encodeFrame(payloadOf(5, 1)),
+    encodeFrame(big),
+    encodeFrame(payloadOf(2, 9)),
+  ]);
   for (let offset = 0; offset < stream.length; offset += 4093) {
     reader.push(stream.subarray(offset, offset + 4093));
   }

@@ -7,8 +7,8 @@ import {
 } from "node:assert/strict";
 import {
   type Channel,
-  ConnectionResetError,
   type Conn,
+  ConnectionResetError,
   openConnection,
   ProtocolError,
   RemoteException,
@@ -183,7 +183,9 @@ for (const transport of TRANSPORTS) {
     await using channel = await openConnection(server.address);
     strictEqual(await channel.send("x"), 1);
     strictEqual(errors.length, 2);
-    assert(errors.every((error) => error instanceof Error && /answered already/.test(error.message)));
+    assert(
+      errors.every((error) => error instanceof Error && /answered already/.test(error.message)),
+    );
   });
 
   Deno.test(`${name}: a reply the codec cannot encode arrives as an EXCEPTION`, async () => {
@@ -461,7 +463,10 @@ for (const transport of TRANSPORTS) {
     strictEqual(served, total);
     assert(pausedAt < total, "the server stopped reading before it had read everything");
     // Reading pauses above 4 × highWaterMark; one read's worth of requests may follow.
-    assert(maxBuffered < 4 * highWaterMark + 256 * 1024, `write queue reached ${maxBuffered} bytes`);
+    assert(
+      maxBuffered < 4 * highWaterMark + 256 * 1024,
+      `write queue reached ${maxBuffered} bytes`,
+    );
   });
 
   Deno.test(`${name}: send() waits while the write queue is above the high-water mark`, async () => {
@@ -494,4 +499,34 @@ Deno.test("Channel works over a custom transport", async () => {
   await using channel = await openConnection(server.address, { transport, codec: Json });
   strictEqual(await channel.send("via custom"), "via custom");
   strictEqual(connects, 1);
+});
+
+Deno.test("a call waiting for the write queue to drain can still be aborted at once", async () => {
+  // A raw peer that accepts the connection but never reads: the queue stays full.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const accepting = listener.accept();
+    const channel = await openConnection(["127.0.0.1", listener.addr.port], {
+      codec: MsgPack,
+      highWaterMark: 1024,
+    });
+    const peer = await accepting;
+    try {
+      const first = channel.send(new Uint8Array(4096));
+      const controller = new AbortController();
+      const waiting = channel.send("queued behind", { signal: controller.signal });
+      const timing = channel.send("queued too", { timeout: 5 });
+      const reason = new Error("no more waiting");
+      controller.abort(reason);
+      await rejects(waiting, (error) => error === reason);
+      await rejects(timing, (error) => error instanceof DOMException && error.name === "TimeoutError");
+      const closing = rejects(first, ConnectionResetError);
+      await channel.close();
+      await closing;
+    } finally {
+      peer.close();
+    }
+  } finally {
+    listener.close();
+  }
 });

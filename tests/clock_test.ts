@@ -5,7 +5,7 @@ import {
   strictEqual,
   throws as assertThrows,
 } from "node:assert/strict";
-import { type Clock, ExternalClock, RealtimeClock } from "../clocks/mod.ts";
+import { type Clock, ExternalClock, RealtimeClock, ScopedClock } from "../clocks/mod.ts";
 
 const START = "2026-01-01T00:00:00Z";
 
@@ -267,4 +267,43 @@ Deno.test("TimerHandle is disposable", () => {
   }
   clock.setTime(2);
   strictEqual(ran, false);
+});
+
+Deno.test("ScopedClock ends its sleeps and timers when its signal aborts, not the base's", async () => {
+  const base = new ExternalClock(START);
+  const scope = new AbortController();
+  const scoped = new ScopedClock(base, scope.signal);
+  const outside = base.sleep(10, "outside");
+  const inside = scoped.sleep(10, "inside");
+  const ran: string[] = [];
+  scoped.callIn(5, () => ran.push("scoped timer"));
+  strictEqual(scoped.time(), base.time());
+  strictEqual(scoped.utcnow().toString(), base.utcnow().toString());
+  strictEqual(base.pending, 3);
+  scope.abort(new Error("scope over"));
+  await assertRejects(inside, /scope over/);
+  strictEqual(base.pending, 1);
+  assertThrows(() => scoped.callAt(20, () => {}), /scope has ended/);
+  await assertRejects(scoped.sleepUntil(20), /scope over/);
+  base.setTime(10);
+  strictEqual(await outside, "outside");
+  assertEquals(ran, []);
+});
+
+Deno.test("ScopedClock timers run with their arguments and can be cancelled", async () => {
+  const base = new ExternalClock(START);
+  const scoped = new ScopedClock(base, new AbortController().signal);
+  const ran: string[] = [];
+  const kept = scoped.callIn(1, (a: string, b: number) => ran.push(`${a}${b}`), "x", 1);
+  const dropped = scoped.callAt(1, () => ran.push("dropped"));
+  dropped.cancel();
+  strictEqual(kept.when, 1);
+  const controller = new AbortController();
+  const aborted = scoped.sleep(5, undefined, { signal: controller.signal });
+  controller.abort(new Error("own signal"));
+  await assertRejects(aborted, /own signal/);
+  base.setTime(2);
+  assertEquals(ran, ["x1"]);
+  strictEqual(kept.done, true);
+  strictEqual(dropped.cancelled, true);
 });

@@ -165,3 +165,31 @@ Deno.test("Json writes non-ASCII text as UTF-8 and reads long text", () => {
   assertEquals(text("ü"), '"ü"');
   assertEquals(text("\ud800"), '"\\ud800"');
 });
+
+Deno.test("Json results stay valid after later encodes", () => {
+  const first = codec.encode(["first", "ü", 1]);
+  const copy = first.slice();
+  const results: [Uint8Array, string][] = [];
+  for (let i = 0; i < 3000; i++) {
+    const value = ["filler", i, "é€".repeat(i % 50), "x".repeat(i % 900)];
+    const bytes = codec.encode(value);
+    results.push([bytes, JSON.stringify(value)]);
+  }
+  assertEquals(first, copy);
+  for (const [bytes, expected] of results) {
+    assertEquals(new TextDecoder().decode(bytes), expected);
+  }
+});
+
+Deno.test("Json finds Python's extras in long and non-ASCII input too", () => {
+  const filler = "x".repeat(400);
+  const json = `["${filler}", NaN, 123456789012345678901, {"__type__": [0, "ü"]}, "é"]`;
+  const c = new Json([{ type: class Never {}, serialize: () => 0, deserialize: (d) => `<${d}>` }]);
+  assertEquals(c.decode(new TextEncoder().encode(json)), [
+    filler,
+    NaN,
+    123456789012345678901n,
+    "<ü>",
+    "é",
+  ]);
+});

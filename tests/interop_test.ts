@@ -21,7 +21,9 @@ interface ServerProcess extends AsyncDisposable {
   readonly address: string;
   readonly child: Deno.ChildProcess;
   /** Sends `signal` and resolves with the exit status and the rest of stdout/stderr. */
-  stop(signal?: Deno.Signal): Promise<{ status: Deno.CommandStatus; stdout: string; stderr: string }>;
+  stop(
+    signal?: Deno.Signal,
+  ): Promise<{ status: Deno.CommandStatus; stdout: string; stderr: string }>;
 }
 
 async function startInteropServer(args: string[]): Promise<ServerProcess> {
@@ -92,7 +94,9 @@ async function startInteropServer(args: string[]): Promise<ServerProcess> {
   return { address, child, stop, [Symbol.asyncDispose]: async () => void await stop() };
 }
 
-async function runClient(args: string[]): Promise<{ code: number; lines: string[]; stderr: string }> {
+async function runClient(
+  args: string[],
+): Promise<{ code: number; lines: string[]; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLIENT, ...args],
     cwd: ROOT,
@@ -108,7 +112,10 @@ async function runClient(args: string[]): Promise<{ code: number; lines: string[
 }
 
 /** Asserts that the client passed every check and printed the summary. */
-function assertAllPassed(result: { code: number; lines: string[]; stderr: string }, atLeast: number) {
+function assertAllPassed(
+  result: { code: number; lines: string[]; stderr: string },
+  atLeast: number,
+) {
   const failures = result.lines.filter((line) => !line.startsWith("PASS "));
   const summary = result.lines.at(-1) ?? "";
   const match = /^(\d+) passed, (\d+) failed$/.exec(summary);
@@ -121,7 +128,9 @@ function assertAllPassed(result: { code: number; lines: string[]; stderr: string
 }
 
 /** Runs `check` for every codec at once and reports every failure, naming its codec. */
-async function forEveryCodec(check: (codec: typeof CODECS[number]) => Promise<void>): Promise<void> {
+async function forEveryCodec(
+  check: (codec: typeof CODECS[number]) => Promise<void>,
+): Promise<void> {
   const results = await Promise.allSettled(CODECS.map(check));
   const failures = results.flatMap((result, i) =>
     result.status === "rejected" ? [`${CODECS[i]}: ${result.reason?.stack ?? result.reason}`] : []
@@ -133,7 +142,10 @@ Deno.test("interop client passes every check against the RPC server, with each c
   await forEveryCodec(async (codec) => {
     await using server = await startInteropServer(["--port", "0", "--codec", codec]);
     ok(/^127\.0\.0\.1:\d+$/.test(server.address), server.address);
-    assertAllPassed(await runClient([server.address, "--codec", codec]), codec === "json" ? 21 : 23);
+    assertAllPassed(
+      await runClient([server.address, "--codec", codec]),
+      codec === "json" ? 21 : 23,
+    );
   });
 });
 
@@ -141,7 +153,12 @@ Deno.test("interop client passes every check against agents 0 and 1, with each c
   await forEveryCodec(async (codec) => {
     await using server = await startInteropServer(["--agents", "--codec", codec]);
     ok(/^tcp:\/\/127\.0\.0\.1:\d+$/.test(server.address), server.address);
-    const result = await runClient([`${server.address}/0`, `${server.address}/1`, "--codec", codec]);
+    const result = await runClient([
+      `${server.address}/0`,
+      `${server.address}/1`,
+      "--codec",
+      codec,
+    ]);
     assertAllPassed(result, codec === "json" ? 48 : 52);
     ok(result.lines.some((line) => line.startsWith(`PASS [${server.address}/1] callback(`)));
   });

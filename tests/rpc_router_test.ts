@@ -287,6 +287,18 @@ Deno.test("serviceDict exposes functions and nests plain objects", () => {
   throws(() => serviceDict({ x: 1 }), TypeError);
 });
 
+Deno.test("an @expose field holding a plain object of functions is a dictionary sub-service", () => {
+  class WithDict {
+    @expose
+    readonly math = { neg: (x: number) => -x };
+  }
+  const service = new WithDict();
+  const router = getRouter(service)!;
+  strictEqual(router.invoke("math/neg", [3]), -3);
+  strictEqual(getRouter(service.math)!.path, "math");
+  throws(() => router.invoke("math/constructor"), LookupError);
+});
+
 Deno.test("sub-services added and removed at run time", () => {
   const root = new Router({});
   const agents = serviceDict({});

@@ -9,7 +9,11 @@ import {
   rejects,
   strictEqual,
 } from "node:assert/strict";
-import { ConnectionResetError, RemoteException } from "../channel/mod.ts";
+import {
+  ConnectionResetError,
+  openConnection as openChannel,
+  RemoteException,
+} from "../channel/mod.ts";
 import { MsgPack } from "../codecs/mod.ts";
 import {
   callContext,
@@ -21,7 +25,7 @@ import {
   proxyEquals,
   proxyPath,
   type Remote,
-  type RpcClient,
+  RpcClient,
   serviceDict,
   startServer,
   withOptions,
@@ -55,7 +59,10 @@ Deno.test("calls run concurrently and replies match their requests", async () =>
   await using server = await startServer(LOCALHOST, new Calculator());
   await using client = await openConnection<Calculator>(server.address);
   const results = await Promise.all(
-    Array.from({ length: 200 }, (_, i) => i % 2 ? client.remote.add(i, 1) : client.remote.slowAdd(i, 1)),
+    Array.from(
+      { length: 200 },
+      (_, i) => i % 2 ? client.remote.add(i, 1) : client.remote.slowAdd(i, 1),
+    ),
   );
   assertEquals(results, Array.from({ length: 200 }, (_, i) => i + 1));
 });
@@ -325,10 +332,15 @@ Deno.test("keyword arguments are bound by parameter name", async () => {
   strictEqual(await client.remote.sub.mul(7), 70);
   await rejects(callRemote(client.remote.sub.mul, [3], { c: 4 }), (error) => {
     assert(error instanceof RemoteException);
-    assert(error.remoteTraceback.endsWith("TypeError: mul() got an unexpected keyword argument 'c'\n"));
+    assert(
+      error.remoteTraceback.endsWith("TypeError: mul() got an unexpected keyword argument 'c'\n"),
+    );
     return true;
   });
-  await rejects(client.call("sub/mul", []), /TypeError: mul\(\) missing 1 required positional argument: 'a'/);
+  await rejects(
+    client.call("sub/mul", []),
+    /TypeError: mul\(\) missing 1 required positional argument: 'a'/,
+  );
   strictEqual(await client.remote.sub.mul(1, 2), 2);
 });
 
@@ -373,7 +385,10 @@ Deno.test("an exception in a method is a RemoteException with origin and traceba
     assert(error instanceof RemoteException);
     strictEqual(error.origin, server.address);
     assert(error.message.startsWith(`Origin: ${server.address}\n`));
-    assert(error.remoteTraceback.endsWith("ValueError: fail() was called\n"), error.remoteTraceback);
+    assert(
+      error.remoteTraceback.endsWith("ValueError: fail() was called\n"),
+      error.remoteTraceback,
+    );
     assert(/\n\s+at .*fail/.test(error.remoteTraceback), "the traceback shows the stack");
     return true;
   });
@@ -454,7 +469,10 @@ Deno.test("an aborted call rejects with the signal's reason", async () => {
   const call = callRemote(client.remote.wait, [], undefined, { signal: controller.signal });
   controller.abort(new Error("changed my mind"));
   await rejects(call, /changed my mind/);
-  await rejects(client.call("wait", [], undefined, { signal: AbortSignal.abort(new Error("early")) }), /early/);
+  await rejects(
+    client.call("wait", [], undefined, { signal: AbortSignal.abort(new Error("early")) }),
+    /early/,
+  );
   slow.release();
   strictEqual(await client.remote.ping(), "pong");
 });
@@ -562,4 +580,29 @@ Deno.test("a proxy received from one client can be handed on to another client",
   assert(isProxy(relayed));
   strictEqual(await relayed.hear("via the server"), 1);
   assertEquals(listener.heard, ["via the server"]);
+});
+
+// --- RpcClient on an existing channel -----------------------------------------------------------
+
+Deno.test("an RpcClient can be made on a channel opened without the proxy serializer", async () => {
+  const hub = new Hub();
+  await using server = await startServer(LOCALHOST, hub);
+  const ch = await openChannel(server.address);
+  await using client = new RpcClient<Hub>(ch, { service: new Listener() });
+  strictEqual(await client.remote.inner.count(1), "1 eggs");
+  strictEqual(client.channel, ch);
+  let threw = false;
+  try {
+    new RpcClient(ch);
+  } catch (error) {
+    threw = error instanceof TypeError;
+  }
+  assert(threw, "a second RpcClient on the same channel is refused");
+});
+
+Deno.test("a service without a router is refused", async () => {
+  class NotAService {
+    method(): void {}
+  }
+  await rejects(startServer(LOCALHOST, new NotAService()), TypeError);
 });

@@ -93,7 +93,7 @@ export function blosclzDecompress(
 
 /** Copies an LZ77 match of `len` bytes from `dist` bytes back; returns the new position. */
 export function copyMatch(dst: Uint8Array, op: number, dist: number, len: number): number {
-  let ref = op - dist;
+  const ref = op - dist;
   if (dist === 1) {
     dst.fill(dst[ref], op, op + len);
   } else if (len < 24) {

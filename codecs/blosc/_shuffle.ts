@@ -60,9 +60,30 @@ export function unshuffle(
   if (whole < size) dst.set(src.subarray(srcPos + whole, srcPos + size), dstPos + whole);
 }
 
-// Typesize 8 is the one aiomas uses; one pass over the elements with eight
-// write cursors is several times faster than eight passes.
+// Typesize 8 is the one aiomas uses. With 4-byte aligned buffers and streams
+// it moves 32-bit words, transposing 4x4 byte tiles in registers; otherwise
+// one pass with eight cursors.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function words(bytes: Uint8Array, pos: number, count: number): Uint32Array | undefined {
+  const offset = bytes.byteOffset + pos;
+  return LITTLE_ENDIAN && offset % 4 === 0
+    ? new Uint32Array(bytes.buffer, offset, count)
+    : undefined;
+}
+
 function shuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: number): void {
+  const quads = n % 4 === 0 ? n >> 2 : 0;
+  const from = quads ? words(src, s, n * 2) : undefined;
+  const to = from ? words(dst, d, n * 2) : undefined;
+  if (from && to) {
+    // Words of stream j: to[j * quads + q]; words of element i: from[2i], from[2i + 1].
+    for (let q = 0, e = 0; q < quads; q++, e += 8) {
+      transpose(from[e], from[e + 2], from[e + 4], from[e + 6], to, q, quads);
+      transpose(from[e + 1], from[e + 3], from[e + 5], from[e + 7], to, q + 4 * quads, quads);
+    }
+    return;
+  }
   const d1 = d + n, d2 = d1 + n, d3 = d2 + n, d4 = d3 + n, d5 = d4 + n, d6 = d5 + n, d7 = d6 + n;
   for (let i = 0; i < n; i++, s += 8) {
     dst[d + i] = src[s];
@@ -77,6 +98,25 @@ function shuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: num
 }
 
 function unshuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: number): void {
+  const quads = n % 4 === 0 ? n >> 2 : 0;
+  const from = quads ? words(src, s, n * 2) : undefined;
+  const to = from ? words(dst, d, n * 2) : undefined;
+  if (from && to) {
+    for (let q = 0, e = 0; q < quads; q++, e += 8) {
+      const lo = q, hi = q + 4 * quads;
+      transpose(from[lo], from[lo + quads], from[lo + 2 * quads], from[lo + 3 * quads], to, e, 2);
+      transpose(
+        from[hi],
+        from[hi + quads],
+        from[hi + 2 * quads],
+        from[hi + 3 * quads],
+        to,
+        e + 1,
+        2,
+      );
+    }
+    return;
+  }
   const s1 = s + n, s2 = s1 + n, s3 = s2 + n, s4 = s3 + n, s5 = s4 + n, s6 = s5 + n, s7 = s6 + n;
   for (let i = 0; i < n; i++, d += 8) {
     dst[d] = src[s + i];
@@ -88,6 +128,29 @@ function unshuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: n
     dst[d + 6] = src[s6 + i];
     dst[d + 7] = src[s7 + i];
   }
+}
+
+/**
+ * Transposes the 4x4 byte matrix whose rows are the words a, b, c, d and
+ * stores the rows of the result at `out[at]`, `out[at + step]`, ...
+ */
+function transpose(
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  out: Uint32Array,
+  at: number,
+  step: number,
+): void {
+  const t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8); // a0 b0 a2 b2
+  const t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00); // a1 b1 a3 b3
+  const t2 = (c & 0x00ff00ff) | ((d & 0x00ff00ff) << 8); // c0 d0 c2 d2
+  const t3 = ((c >>> 8) & 0x00ff00ff) | (d & 0xff00ff00); // c1 d1 c3 d3
+  out[at] = (t0 & 0xffff) | (t2 << 16);
+  out[at + step] = (t1 & 0xffff) | (t3 << 16);
+  out[at + 2 * step] = (t0 >>> 16) | (t2 & 0xffff0000);
+  out[at + 3 * step] = (t1 >>> 16) | (t3 & 0xffff0000);
 }
 
 /**

@@ -24,3 +24,11 @@ export * from "./header.ts";
 export * from "./compress.ts";
 export * from "./decompress.ts";
 export * from "./msgpack_blosc.ts";
+// The codec contract, so the types MsgPackBlosc uses are documented here too.
+export type { Codec, CodecClass } from "../codec.ts";
+export type {
+  Constructor,
+  FallbackSerializer,
+  Serializer,
+  SerializerRegistry,
+} from "../serializers.ts";

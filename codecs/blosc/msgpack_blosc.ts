@@ -43,6 +43,8 @@ export class MsgPackBlosc implements Codec {
   readonly #options: MsgPackBloscOptions;
 
   /**
+   * Creates a codec for one connection.
+   *
    * @param serializers A registry, or serializers to register in type id
    * order. Default: none.
    * @param options Compression options and the decompressed size limit.
