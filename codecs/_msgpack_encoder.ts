@@ -283,9 +283,19 @@ export class Encoder {
       this.writeHeader(length, 0x90, 0xdc);
       for (let i = 0; i < length; i++) {
         const item = value[i];
-        // Numbers skip the type dispatch: long number arrays are common.
-        if (typeof item === "number") this.writeNumber(item);
-        else this.write(item);
+        if (typeof item === "number") {
+          // Inline path for non-integral numbers (long float arrays are common).
+          const pos = this.pos;
+          if (!Number.isInteger(item) && pos + 9 <= this.buf.length) {
+            this.buf[pos] = 0xcb;
+            this.view.setFloat64(pos + 1, item);
+            this.pos = pos + 9;
+          } else {
+            this.writeNumber(item);
+          }
+        } else {
+          this.write(item);
+        }
       }
       return;
     }

@@ -163,11 +163,11 @@ export class InteropAgent extends withContract(Agent) {
   /** The container clock's `utcnow()`. */
   @expose
   now(): Temporal.ZonedDateTime {
-    return (this as unknown as Agent).clock.utcnow();
+    return this.clock.utcnow();
   }
 
   override wait<T>(t: number, value: T): Promise<T> {
-    return (this as unknown as Agent).clock.sleep(t, value);
+    return this.clock.sleep(t, value);
   }
 }
 

@@ -9,20 +9,13 @@
 import type { Channel } from "../channel/channel.ts";
 import type { Request } from "../channel/request.ts";
 import { CodecError } from "../codecs/codec.ts";
-import type { FallbackSerializer } from "../codecs/serializers.ts";
 import type { RpcClient } from "./client.ts";
 import { type CallContext, enterContext, runWithAsyncContext } from "./context.ts";
 import { LookupError } from "./errors.ts";
 import { makeProxy, proxyAt, proxyState, type ProxyTarget } from "./proxy.ts";
 import type { CallOptions } from "./remote.ts";
-import { getRouter, MAX_PATH_LENGTH, type Router } from "./router.ts";
+import { FORWARD_SEGMENT, getRouter, MAX_PATH_LENGTH, type Router } from "./router.ts";
 
-/**
- * The first path segment of objects that are passed to the peer but are not
- * part of this side's service tree (other connections' proxies, standalone
- * callback objects). Calls to `__proxy__/<n>/...` are forwarded to them.
- */
-export const FORWARD_SEGMENT = "__proxy__";
 const FORWARD_PREFIX = `${FORWARD_SEGMENT}/`;
 
 /** The kwargs sent with calls that have none; the encoders only read it. */
@@ -40,24 +33,6 @@ export function connectionOf(channel: Channel): Connection {
     connections.set(channel, connection);
   }
   return connection;
-}
-
-/**
- * The proxy serializer, for the `fallbackSerializer` option of channels:
- * objects with a router and proxies are written as proxy tags, and proxy
- * tags are read as proxies bound to `channel`.
- *
- * @param channel The channel whose codec gets the serializer.
- * @returns The serializer.
- */
-export function proxySerializer(channel: Channel): FallbackSerializer {
-  const connection = connectionOf(channel);
-  connection.serializerInstalled = true;
-  return {
-    test: (value) => proxyState(value) !== undefined || getRouter(value) !== undefined,
-    serialize: (value) => connection.pathOf(value),
-    deserialize: (data) => connection.proxyFor(data),
-  };
 }
 
 /** The state shared by an {@linkcode RpcClient} and the proxies of its connection. */
@@ -155,15 +130,18 @@ export class Connection implements ProxyTarget {
         ? runWithAsyncContext(this.context!, () => this.#invoke(path, args, kwargs as Kwargs))
         : this.#invoke(path, args, kwargs as Kwargs);
     } catch (error) {
-      request.fail(error);
+      request.fail(named(error));
       return;
     } finally {
       enterContext(previous);
     }
     if (result instanceof Promise) {
-      result.then((value) => request.reply(value), (error) => request.fail(error));
+      result.then((value) => request.reply(value), (error) => request.fail(named(error)));
     } else if (isThenable(result)) {
-      Promise.resolve(result).then((value) => request.reply(value), (error) => request.fail(error));
+      Promise.resolve(result).then(
+        (value) => request.reply(value),
+        (error) => request.fail(named(error)),
+      );
     } else {
       request.reply(result);
     }
@@ -213,6 +191,18 @@ function pathBelow(router: Router, base: Router): string | undefined {
     path = path === "" ? r.name : `${r.name}/${path}`;
   }
   return path;
+}
+
+/**
+ * The error as the peer should see it: an `Error` subclass that did not set
+ * its own `name` (`class ValueError extends Error {}`) is named after its
+ * class, so the last line reads `ValueError: …` as a Python peer expects.
+ */
+function named(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== "Error") return error;
+  const className = error.constructor?.name;
+  if (typeof className !== "string" || className === "" || className === "Error") return error;
+  return Object.create(error, { name: { value: className } });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -6,7 +6,8 @@
 
 import type { Channel } from "../channel/channel.ts";
 import type { PeerInfo } from "../channel/transport.ts";
-import { type Connection, connectionOf, proxySerializer } from "./_connection.ts";
+import { type Connection, connectionOf } from "./_connection.ts";
+import { proxySerializer } from "./proxy_serializer.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 import { Router, serviceRouter } from "./router.ts";
 
@@ -113,7 +114,9 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
 
   /**
    * Calls a method of the peer by path, with optional keyword arguments and
-   * per-call options.
+   * per-call options. This also reaches remote methods whose names a proxy
+   * answers itself (`then`, `toString`, `toJSON`, `valueOf`,
+   * `toLocaleString`, `constructor`).
    *
    * @param path The method's path, e.g. `"sub/mul"`.
    * @param args Positional arguments.
@@ -171,5 +174,3 @@ function notify(callback: (error: Error) => void, reason: Error): void {
     console.error("denomas: an onConnectionReset callback failed:", error);
   }
 }
-
-export { proxySerializer };

@@ -7,7 +7,7 @@
 import type { Address } from "../channel/address.ts";
 import { openConnection as openChannel } from "../channel/connect.ts";
 import type { OpenConnectionOptions } from "../channel/options.ts";
-import { proxySerializer } from "./_connection.ts";
+import { proxySerializer } from "./proxy_serializer.ts";
 import { RpcClient } from "./client.ts";
 
 /** Options of {@linkcode openConnection}: the channel options, plus the RPC ones. */

@@ -33,7 +33,14 @@
  * @module
  */
 export { expose, type ExposeDecorator, type ExposeOptions } from "./expose.ts";
-export { type BoundMethod, getRouter, MAX_PATH_LENGTH, Router, serviceDict } from "./router.ts";
+export {
+  type BoundMethod,
+  FORWARD_SEGMENT,
+  getRouter,
+  MAX_PATH_LENGTH,
+  Router,
+  serviceDict,
+} from "./router.ts";
 export { LookupError } from "./errors.ts";
 export {
   type AnyFunction,
@@ -46,8 +53,8 @@ export {
   type RemoteMethod,
 } from "./remote.ts";
 export { callRemote, isProxy, proxyEquals, proxyPath, withOptions } from "./proxy.ts";
-export { proxySerializer, RpcClient, type RpcClientOptions } from "./client.ts";
+export { RpcClient, type RpcClientOptions } from "./client.ts";
+export { proxySerializer } from "./proxy_serializer.ts";
 export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";
 export { openConnection, type RpcConnectionOptions } from "./connect.ts";
 export { type CallContext, callContext } from "./context.ts";
-export { FORWARD_SEGMENT } from "./_connection.ts";

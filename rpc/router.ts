@@ -19,6 +19,15 @@ import { checkName } from "./expose.ts";
 /** The longest call path a router looks at; longer ones are a `LookupError`. */
 export const MAX_PATH_LENGTH = 1024;
 
+/**
+ * The first path segment of objects that are passed to the peer but are not
+ * part of this side's service tree (other connections' proxies, standalone
+ * callback objects): they are sent as `__proxy__/<n>`, and calls to
+ * `__proxy__/<n>/...` are forwarded to them. Services should not use it as a
+ * name.
+ */
+export const FORWARD_SEGMENT = "__proxy__";
+
 /** The longest name quoted in full in a `LookupError` message. */
 const MAX_QUOTED_NAME = 64;
 

@@ -8,7 +8,7 @@ import type { Address } from "../channel/address.ts";
 import type { ServerOptions } from "../channel/options.ts";
 import { startServer as startChannelServer } from "../channel/server.ts";
 import type { Endpoint } from "../channel/transport.ts";
-import { proxySerializer } from "./_connection.ts";
+import { proxySerializer } from "./proxy_serializer.ts";
 import { RpcClient } from "./client.ts";
 import { serviceRouter } from "./router.ts";
 

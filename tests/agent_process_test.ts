@@ -117,3 +117,12 @@ Deno.test("a subprocess child can listen on a Unix socket", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a child container speaks the parent's codec, MsgPackBlosc included", async () => {
+  const { MsgPackBlosc } = await import("../codecs/blosc/mod.ts");
+  await using parent = await Container.create(["127.0.0.1", 0], { codec: MsgPackBlosc });
+  await using child = await startWorker(parent);
+  const ticker = await child.spawn<Ticker>(AGENTS, "Ticker", 5);
+  const greeter = new Greeter(parent);
+  strictEqual(await ticker.greet(greeter, "blosc"), `hello blosc from ${greeter.addr} (via 1)`);
+});

@@ -116,8 +116,7 @@ Deno.test("unix: a stale socket file is replaced", async () => {
   strictEqual((await reader.read()).value?.trim(), "up");
   child.kill("SIGKILL");
   await child.status;
-  reader.releaseLock();
-  await child.stdout.cancel();
+  await reader.cancel();
   assert(Deno.lstatSync(path).isSocket, "the stale socket file is there");
   await using _server = await startServer(path, echo);
   await using channel = await openConnection(path);

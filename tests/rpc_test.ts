@@ -373,6 +373,12 @@ class Failing {
   }
 
   @expose
+  failUnnamed(): never {
+    class KeyError extends Error {}
+    throw new KeyError("'k'");
+  }
+
+  @expose
   ok(): string {
     return "ok";
   }
@@ -394,6 +400,12 @@ Deno.test("an exception in a method is a RemoteException with origin and traceba
   });
   await rejects(client.remote.failLater(), /RangeError: later\n$/);
   await rejects(client.remote.throwString(), /Error: just a string\n$/);
+  await rejects(client.remote.failUnnamed(), (error) => {
+    assert(error instanceof RemoteException);
+    assert(error.remoteTraceback.endsWith("KeyError: 'k'\n"), error.remoteTraceback);
+    assert(/\n\s+at /.test(error.remoteTraceback), "the stack is kept");
+    return true;
+  });
   strictEqual(await client.remote.ok(), "ok");
 });
 
@@ -605,4 +617,27 @@ Deno.test("a service without a router is refused", async () => {
     method(): void {}
   }
   await rejects(startServer(LOCALHOST, new NotAService()), TypeError);
+});
+
+Deno.test("channel options are forwarded: maxFrameSize and extra serializers", async () => {
+  class Point {
+    constructor(readonly x: number, readonly y: number) {}
+  }
+  const point = {
+    type: Point,
+    serialize: (p: Point) => [p.x, p.y],
+    deserialize: (data: unknown) => new Point(...(data as [number, number])),
+  };
+  const service = serviceDict({
+    echo: (x: unknown) => x,
+    norm: (p: Point) => Math.hypot(p.x, p.y),
+  });
+  const options = { extraSerializers: [point], maxFrameSize: 1024 };
+  await using server = await startServer(LOCALHOST, service, options);
+  await using client = await openConnection<typeof service>(server.address, options);
+  strictEqual(await client.remote.norm(new Point(3, 4)), 5);
+  const back = await client.remote.echo(new Point(1, 2));
+  assert(back instanceof Point);
+  await rejects(client.remote.echo("x".repeat(2000)));
+  strictEqual(await client.remote.norm(new Point(6, 8)), 10);
 });

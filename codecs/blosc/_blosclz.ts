@@ -77,11 +77,8 @@ export function blosclzDecompress(
       const len = ctrl + 1;
       if (len > opEnd - op) throw tooLong(opEnd - opStart);
       if (len > ipEnd - ip) throw truncated();
-      if (len < 16) {
-        for (let i = 0; i < len; i++) dst[op + i] = src[ip + i];
-      } else {
-        dst.set(src.subarray(ip, ip + len), op);
-      }
+      // At most 32 bytes: a loop beats creating a subarray for set().
+      for (let i = 0; i < len; i++) dst[op + i] = src[ip + i];
       op += len;
       ip += len;
     }
@@ -155,6 +152,8 @@ export function blosclzCompress(
   table.fill(-1, 0, 1 << hashLog);
   const matchLimit = end - TAIL_LITERALS; // matches never extend past this
   const scanLimit = matchLimit - 4;
+  const opStart = op;
+  let checkpoint = start + Math.max(4096, length >> 3);
   let anchor = start;
   let ip = start + 1;
   let misses = 0;
@@ -169,6 +168,12 @@ export function blosclzCompress(
       (src[ref] | src[ref + 1] << 8 | src[ref + 2] << 16 | src[ref + 3] << 24) !== seq
     ) {
       ip += 1 + (misses++ >> skipShift);
+      if (ip >= checkpoint) {
+        // Give up on data that has not compressed at all so far: storing it
+        // raw is smaller and much faster to decode.
+        if ((op - opStart) * 32 > (ip - start) * 31) return -1;
+        checkpoint = end;
+      }
       continue;
     }
     // Extend forwards, then backwards over bytes still pending as literals.

@@ -49,7 +49,7 @@ export function lz4Decompress(
     }
     if (literals > ipEnd - ip) throw truncated();
     if (literals > opEnd - op) throw tooLong(opEnd - opStart);
-    if (literals < 16) {
+    if (literals < 64) {
       for (let i = 0; i < literals; i++) dst[op + i] = src[ip + i];
     } else {
       dst.set(src.subarray(ip, ip + literals), op);
@@ -114,6 +114,8 @@ export function lz4Compress(
   table.fill(-1, 0, 1 << hashLog);
   const matchLimit = end - LAST_LITERALS;
   const scanLimit = end - MF_LIMIT;
+  const opStart = op;
+  let checkpoint = start + Math.max(4096, length >> 3);
   let anchor = start;
   let ip = start + 1;
   let misses = 0;
@@ -127,6 +129,11 @@ export function lz4Compress(
       (src[ref] | src[ref + 1] << 8 | src[ref + 2] << 16 | src[ref + 3] << 24) !== seq
     ) {
       ip += 1 + (misses++ >> skipShift);
+      if (ip >= checkpoint) {
+        // Give up on data that has not compressed at all so far.
+        if ((op - opStart) * 32 > (ip - start) * 31) return -1;
+        checkpoint = end;
+      }
       continue;
     }
     misses = 0;
@@ -171,7 +178,7 @@ function writeSequence(
 ): number {
   dst[op++] = (Math.min(literals, 15) << 4) | Math.min(matchCode, 15);
   if (literals >= 15) op = writeLength(dst, op, literals - 15);
-  if (literals < 16) {
+  if (literals < 64) {
     for (let i = 0; i < literals; i++) dst[op + i] = src[from + i];
   } else {
     dst.set(src.subarray(from, from + literals), op);

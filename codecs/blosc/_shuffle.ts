@@ -117,6 +117,16 @@ function unshuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: n
     }
     return;
   }
+  const out = words(dst, d, n * 2);
+  if (out) {
+    // Streams not word-aligned: build each output word from four stream bytes.
+    const s1 = s + n, s2 = s1 + n, s3 = s2 + n, s4 = s3 + n, s5 = s4 + n, s6 = s5 + n, s7 = s6 + n;
+    for (let i = 0, w = 0; i < n; i++, w += 2) {
+      out[w] = src[s + i] | src[s1 + i] << 8 | src[s2 + i] << 16 | src[s3 + i] << 24;
+      out[w + 1] = src[s4 + i] | src[s5 + i] << 8 | src[s6 + i] << 16 | src[s7 + i] << 24;
+    }
+    return;
+  }
   const s1 = s + n, s2 = s1 + n, s3 = s2 + n, s4 = s3 + n, s5 = s4 + n, s6 = s5 + n, s7 = s6 + n;
   for (let i = 0; i < n; i++, d += 8) {
     dst[d] = src[s + i];

@@ -175,9 +175,10 @@ function compressBlocks(
     for (let k = 0; k < nsplits; k++, s += neblock) {
       if (pos + 4 > maxbytes) return 0;
       const begin = pos + 4;
-      // A compressed stream must be shorter than its input: a length equal
-      // to the input's marks a stream stored as it is.
-      const limit = Math.min(begin + neblock - 1, maxbytes);
+      // A compressed stream must be shorter than its input (a length equal
+      // to the input's marks a stream stored as it is); we also want it to
+      // save at least 1/32, or decoding costs more than the bytes saved.
+      const limit = Math.min(begin + neblock - 1 - (neblock >> 5), maxbytes);
       let end = compressStream(src, s, s + neblock, out, begin, limit, skipShift);
       if (end < 0) {
         if (begin + neblock > maxbytes) return 0;

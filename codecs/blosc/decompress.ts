@@ -16,6 +16,10 @@ import { readU32 } from "./_util.ts";
  */
 export const DEFAULT_MAX_DECOMPRESSED_SIZE: number = 256 * 1024 * 1024;
 
+// Shuffled blocks are decoded here first; reused across calls (decompress is
+// synchronous and nothing keeps a reference to it).
+let scratch = new Uint8Array(0);
+
 /** Splits are only made for typesizes up to this (c-blosc's `MAX_SPLITS`). */
 const MAX_SPLITS = 16;
 /** Blocks with fewer elements than this are never split (c-blosc's `MIN_BUFFERSIZE`). */
@@ -102,7 +106,10 @@ export function decompress(frame: Uint8Array, options: DecompressOptions = {}): 
     );
   }
   const out = new Uint8Array(nbytes);
-  const tmp = header.shuffle === "none" ? out : new Uint8Array(blocksize);
+  if (header.shuffle !== "none" && scratch.length < blocksize) {
+    scratch = new Uint8Array(Math.max(blocksize, 1 << 16));
+  }
+  const tmp = scratch;
   for (let j = 0; j < nblocks; j++) {
     const start = readU32(frame, BLOSC_HEADER_SIZE + 4 * j);
     if (start < dataStart || start >= ctbytes) {
