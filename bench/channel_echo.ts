@@ -6,7 +6,8 @@
  * each get a core.
  *
  * ```sh
- * deno run -A bench/channel_echo.ts                 # 2 s per case, best of 3 rounds
+ * deno task bench:channel                           # 2 s per case, best of 3 rounds
+ * deno run -A bench/channel_echo.ts                 # the same
  * deno run -A bench/channel_echo.ts --seconds 5 --rounds 5 --transport tcp --codec msgpack
  * ```
  *

@@ -35,6 +35,7 @@ export function lz4Decompress(
   opEnd: number,
 ): number {
   const opStart = op;
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   for (;;) {
     if (ip >= ipEnd) throw truncated();
     const token = src[ip++];
@@ -76,7 +77,7 @@ export function lz4Decompress(
     }
     len += MIN_MATCH;
     if (len > opEnd - op) throw tooLong(opEnd - opStart);
-    op = copyMatch(dst, op, dist, len);
+    op = copyMatch(dst, view, op, dist, len);
   }
 }
 
@@ -112,6 +113,8 @@ export function lz4Compress(
   const shift = 32 - hashLog;
   const table = hashTable;
   table.fill(-1, 0, 1 << hashLog);
+  // Unaligned 32-bit reads; TurboFan turns these into single loads.
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const matchLimit = end - LAST_LITERALS;
   const scanLimit = end - MF_LIMIT;
   const opStart = op;
@@ -120,14 +123,11 @@ export function lz4Compress(
   let ip = start + 1;
   let misses = 0;
   while (ip < scanLimit) {
-    const seq = src[ip] | src[ip + 1] << 8 | src[ip + 2] << 16 | src[ip + 3] << 24;
+    const seq = view.getInt32(ip, true);
     const h = Math.imul(seq, 0x9e3779b1) >>> shift;
     let ref = table[h];
     table[h] = ip;
-    if (
-      ref < 0 || ip - ref > MAX_DISTANCE ||
-      (src[ref] | src[ref + 1] << 8 | src[ref + 2] << 16 | src[ref + 3] << 24) !== seq
-    ) {
+    if (ref < 0 || ip - ref > MAX_DISTANCE || view.getInt32(ref, true) !== seq) {
       ip += 1 + (misses++ >> skipShift);
       if (ip >= checkpoint) {
         // Give up on data that has not compressed at all so far.
@@ -139,6 +139,11 @@ export function lz4Compress(
     misses = 0;
     let mp = ip + MIN_MATCH;
     let rp = ref + MIN_MATCH;
+    const wordLimit = matchLimit - 4;
+    while (mp <= wordLimit && view.getInt32(mp, true) === view.getInt32(rp, true)) {
+      mp += 4;
+      rp += 4;
+    }
     while (mp < matchLimit && src[mp] === src[rp]) {
       mp++;
       rp++;
@@ -158,8 +163,7 @@ export function lz4Compress(
     anchor = ip;
     if (ip < scanLimit) {
       const p = ip - 2;
-      const s = src[p] | src[p + 1] << 8 | src[p + 2] << 16 | src[p + 3] << 24;
-      table[Math.imul(s, 0x9e3779b1) >>> shift] = p;
+      table[Math.imul(view.getInt32(p, true), 0x9e3779b1) >>> shift] = p;
     }
   }
   const literals = end - anchor;

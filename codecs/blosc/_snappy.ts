@@ -26,6 +26,7 @@ export function snappyDecompress(
   opEnd: number,
 ): number {
   const opStart = op;
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   let declared = 0;
   for (let shift = 0;; shift += 7) {
     if (ip >= ipEnd || shift > 28) throw corrupt("bad length preamble");
@@ -78,7 +79,7 @@ export function snappyDecompress(
     }
     if (dist === 0 || dist > op - opStart) throw corrupt(`copy reaches ${dist} bytes back`);
     if (len > end - op) throw corrupt("output longer than declared");
-    op = copyMatch(dst, op, dist, len);
+    op = copyMatch(dst, view, op, dist, len);
   }
   if (op !== end) throw corrupt(`decoded ${op - opStart} bytes, declared ${declared}`);
   return op;
