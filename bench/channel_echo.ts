@@ -155,9 +155,11 @@ async function rawClient(transport: TransportName, address: string): Promise<Cli
   }
   return {
     async call() {
-      await writeAll(frame);
+      // Start the read before the write completes, as the channel's read loop does.
+      const writing = writeAll(frame);
       let got = 0;
       while (got < 1) got += await readFrames(1);
+      await writing;
     },
     async pipeline(count, depth) {
       let sent = Math.min(depth, count);

@@ -16,6 +16,7 @@
  */
 
 import { CodecError } from "../codec.ts";
+import { HASH_LOG_MAX, HashTable } from "./_hash_table.ts";
 
 /** Largest distance of a near match (13 bits, minus the far-match marker). */
 const MAX_NEAR = 8191;
@@ -137,8 +138,7 @@ function tooLong(declared: number): CodecError {
   return new CodecError(`BloscLZ stream decodes to more than the declared ${declared} bytes`);
 }
 
-const HASH_LOG_MAX = 14;
-const hashTable = new Int32Array(1 << HASH_LOG_MAX);
+const hashTable = new HashTable();
 
 /**
  * Compresses `src[start, end)` as a BloscLZ stream into `dst` from `op`,
@@ -164,8 +164,8 @@ export function blosclzCompress(
   if (length < 16) return -1;
   const hashLog = Math.max(8, Math.min(HASH_LOG_MAX, 32 - Math.clz32(length - 1)));
   const shift = 32 - hashLog;
-  const table = hashTable;
-  table.fill(-1, 0, 1 << hashLog);
+  const table = hashTable.entries;
+  const shiftBy = hashTable.begin(start, length);
   // Unaligned 32-bit reads; TurboFan turns these into single loads.
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const matchLimit = end - TAIL_LITERALS; // matches never extend past this
@@ -178,10 +178,10 @@ export function blosclzCompress(
   while (ip < scanLimit) {
     const seq = view.getInt32(ip, true);
     const h = Math.imul(seq, 0x9e3779b1) >>> shift;
-    let ref = table[h];
-    table[h] = ip;
+    let ref = table[h] - shiftBy;
+    table[h] = ip + shiftBy;
     const dist = ip - ref;
-    if (ref < 0 || dist > MAX_FAR || view.getInt32(ref, true) !== seq) {
+    if (ref < start || dist > MAX_FAR || view.getInt32(ref, true) !== seq) {
       ip += 1 + (misses++ >> skipShift);
       if (ip >= checkpoint) {
         // Give up on data that has not compressed at all so far: storing it
@@ -224,7 +224,7 @@ export function blosclzCompress(
     if (ip < scanLimit) {
       // Index the last positions of the match so the next run finds it.
       const p = ip - 2;
-      table[Math.imul(view.getInt32(p, true), 0x9e3779b1) >>> shift] = p;
+      table[Math.imul(view.getInt32(p, true), 0x9e3779b1) >>> shift] = p + shiftBy;
     }
   }
   const literals = end - anchor;

@@ -12,6 +12,7 @@
  */
 
 import { CodecError } from "../codec.ts";
+import { HASH_LOG_MAX, HashTable } from "./_hash_table.ts";
 import { copyMatch } from "./_blosclz.ts";
 
 const MIN_MATCH = 4;
@@ -89,8 +90,7 @@ function tooLong(declared: number): CodecError {
   return new CodecError(`LZ4 block decodes to more than the declared ${declared} bytes`);
 }
 
-const HASH_LOG_MAX = 14;
-const hashTable = new Int32Array(1 << HASH_LOG_MAX);
+const hashTable = new HashTable();
 
 /**
  * Compresses `src[start, end)` as an LZ4 block into `dst` from `op`, writing
@@ -111,8 +111,8 @@ export function lz4Compress(
   const length = end - start;
   const hashLog = Math.max(8, Math.min(HASH_LOG_MAX, 32 - Math.clz32(Math.max(length, 2) - 1)));
   const shift = 32 - hashLog;
-  const table = hashTable;
-  table.fill(-1, 0, 1 << hashLog);
+  const table = hashTable.entries;
+  const shiftBy = hashTable.begin(start, length);
   // Unaligned 32-bit reads; TurboFan turns these into single loads.
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const matchLimit = end - LAST_LITERALS;
@@ -125,9 +125,9 @@ export function lz4Compress(
   while (ip < scanLimit) {
     const seq = view.getInt32(ip, true);
     const h = Math.imul(seq, 0x9e3779b1) >>> shift;
-    let ref = table[h];
-    table[h] = ip;
-    if (ref < 0 || ip - ref > MAX_DISTANCE || view.getInt32(ref, true) !== seq) {
+    let ref = table[h] - shiftBy;
+    table[h] = ip + shiftBy;
+    if (ref < start || ip - ref > MAX_DISTANCE || view.getInt32(ref, true) !== seq) {
       ip += 1 + (misses++ >> skipShift);
       if (ip >= checkpoint) {
         // Give up on data that has not compressed at all so far.
@@ -163,7 +163,7 @@ export function lz4Compress(
     anchor = ip;
     if (ip < scanLimit) {
       const p = ip - 2;
-      table[Math.imul(view.getInt32(p, true), 0x9e3779b1) >>> shift] = p;
+      table[Math.imul(view.getInt32(p, true), 0x9e3779b1) >>> shift] = p + shiftBy;
     }
   }
   const literals = end - anchor;

@@ -60,48 +60,70 @@ export function unshuffle(
   if (whole < size) dst.set(src.subarray(srcPos + whole, srcPos + size), dstPos + whole);
 }
 
-// Typesize 8 is the one aiomas uses. With 4-byte aligned buffers and streams
-// it moves 32-bit words, transposing 4x4 byte tiles in registers; otherwise
-// one pass with eight cursors.
+// Typesize 8 is the one aiomas uses. Elements are read or written as two
+// 32-bit words through a DataView (any alignment); when the eight streams are
+// word-aligned too, 4x4 byte tiles are transposed in registers, otherwise the
+// stream side goes byte by byte.
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-function words(bytes: Uint8Array, pos: number, count: number): Uint32Array | undefined {
+function streamWords(bytes: Uint8Array, pos: number, n: number): Uint32Array | undefined {
   const offset = bytes.byteOffset + pos;
-  return LITTLE_ENDIAN && offset % 4 === 0
-    ? new Uint32Array(bytes.buffer, offset, count)
+  return LITTLE_ENDIAN && offset % 4 === 0 && n % 4 === 0
+    ? new Uint32Array(bytes.buffer, offset, n * 2)
     : undefined;
 }
 
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function shuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: number): void {
-  const quads = n % 4 === 0 ? n >> 2 : 0;
-  const from = quads ? words(src, s, n * 2) : undefined;
-  const to = from ? words(dst, d, n * 2) : undefined;
-  if (from && to) {
-    // Words of stream j: to[j * quads + q]; words of element i: from[2i], from[2i + 1].
-    for (let q = 0, e = 0; q < quads; q++, e += 8) {
-      transpose(from[e], from[e + 2], from[e + 4], from[e + 6], to, q, quads);
-      transpose(from[e + 1], from[e + 3], from[e + 5], from[e + 7], to, q + 4 * quads, quads);
+  const from = viewOf(src);
+  const to = streamWords(dst, d, n);
+  if (to) {
+    const quads = n >> 2;
+    for (let q = 0, e = s; q < quads; q++, e += 32) {
+      transpose(
+        from.getUint32(e, true),
+        from.getUint32(e + 8, true),
+        from.getUint32(e + 16, true),
+        from.getUint32(e + 24, true),
+        to,
+        q,
+        quads,
+      );
+      transpose(
+        from.getUint32(e + 4, true),
+        from.getUint32(e + 12, true),
+        from.getUint32(e + 20, true),
+        from.getUint32(e + 28, true),
+        to,
+        q + 4 * quads,
+        quads,
+      );
     }
     return;
   }
   const d1 = d + n, d2 = d1 + n, d3 = d2 + n, d4 = d3 + n, d5 = d4 + n, d6 = d5 + n, d7 = d6 + n;
   for (let i = 0; i < n; i++, s += 8) {
-    dst[d + i] = src[s];
-    dst[d1 + i] = src[s + 1];
-    dst[d2 + i] = src[s + 2];
-    dst[d3 + i] = src[s + 3];
-    dst[d4 + i] = src[s + 4];
-    dst[d5 + i] = src[s + 5];
-    dst[d6 + i] = src[s + 6];
-    dst[d7 + i] = src[s + 7];
+    const lo = from.getUint32(s, true);
+    const hi = from.getUint32(s + 4, true);
+    dst[d + i] = lo;
+    dst[d1 + i] = lo >>> 8;
+    dst[d2 + i] = lo >>> 16;
+    dst[d3 + i] = lo >>> 24;
+    dst[d4 + i] = hi;
+    dst[d5 + i] = hi >>> 8;
+    dst[d6 + i] = hi >>> 16;
+    dst[d7 + i] = hi >>> 24;
   }
 }
 
 function unshuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: number): void {
-  const quads = n % 4 === 0 ? n >> 2 : 0;
-  const from = quads ? words(src, s, n * 2) : undefined;
-  const to = from ? words(dst, d, n * 2) : undefined;
-  if (from && to) {
+  const from = streamWords(src, s, n);
+  if (from && LITTLE_ENDIAN && (dst.byteOffset + d) % 4 === 0) {
+    const to = new Uint32Array(dst.buffer, dst.byteOffset + d, n * 2);
+    const quads = n >> 2;
     for (let q = 0, e = 0; q < quads; q++, e += 8) {
       const lo = q, hi = q + 4 * quads;
       transpose(from[lo], from[lo + quads], from[lo + 2 * quads], from[lo + 3 * quads], to, e, 2);
@@ -117,26 +139,16 @@ function unshuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: n
     }
     return;
   }
-  const out = words(dst, d, n * 2);
-  if (out) {
-    // Streams not word-aligned: build each output word from four stream bytes.
-    const s1 = s + n, s2 = s1 + n, s3 = s2 + n, s4 = s3 + n, s5 = s4 + n, s6 = s5 + n, s7 = s6 + n;
-    for (let i = 0, w = 0; i < n; i++, w += 2) {
-      out[w] = src[s + i] | src[s1 + i] << 8 | src[s2 + i] << 16 | src[s3 + i] << 24;
-      out[w + 1] = src[s4 + i] | src[s5 + i] << 8 | src[s6 + i] << 16 | src[s7 + i] << 24;
-    }
-    return;
-  }
+  // Build each output word from four stream bytes.
+  const to = viewOf(dst);
   const s1 = s + n, s2 = s1 + n, s3 = s2 + n, s4 = s3 + n, s5 = s4 + n, s6 = s5 + n, s7 = s6 + n;
   for (let i = 0; i < n; i++, d += 8) {
-    dst[d] = src[s + i];
-    dst[d + 1] = src[s1 + i];
-    dst[d + 2] = src[s2 + i];
-    dst[d + 3] = src[s3 + i];
-    dst[d + 4] = src[s4 + i];
-    dst[d + 5] = src[s5 + i];
-    dst[d + 6] = src[s6 + i];
-    dst[d + 7] = src[s7 + i];
+    to.setUint32(d, src[s + i] | src[s1 + i] << 8 | src[s2 + i] << 16 | src[s3 + i] << 24, true);
+    to.setUint32(
+      d + 4,
+      src[s4 + i] | src[s5 + i] << 8 | src[s6 + i] << 16 | src[s7 + i] << 24,
+      true,
+    );
   }
 }
 

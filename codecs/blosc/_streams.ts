@@ -34,7 +34,7 @@ export const STREAM_DECODERS: readonly StreamDecoder[] = [
 /**
  * The largest ratio of output to input each format can reach (BloscLZ and LZ4
  * add at most 255 bytes of match per input byte, Snappy's best copy is 64
- * bytes in 2, deflate's is 258 bytes in about 2 bits); zstd has no useful
+ * bytes in 3, deflate's is 258 bytes in about 2 bits); zstd has no useful
  * bound, so frames using it are limited by the size limit alone.
  */
 export const MAX_EXPANSION: readonly number[] = [256, 256, 32, 1032, Infinity];

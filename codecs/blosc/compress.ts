@@ -94,10 +94,10 @@ export function compress(data: Uint8Array, options: CompressOptions = {}): Uint8
   const compressor = options.compressor ?? "blosclz";
   checkInteger("typesize", typesize, 1, BLOSC_MAX_TYPESIZE);
   checkInteger("clevel", clevel, 0, 9);
-  const code = COMPRESSOR_CODES[compressor];
   if (!Object.hasOwn(COMPRESSOR_CODES, compressor)) {
     throw new CodecError(`Unknown Blosc compressor "${compressor}": expected "blosclz" or "lz4"`);
   }
+  const code = COMPRESSOR_CODES[compressor];
   if (filter !== "none" && filter !== "byte" && filter !== "bit") {
     throw new CodecError(`Unknown Blosc shuffle "${filter}": expected "none", "byte" or "bit"`);
   }
