@@ -299,6 +299,20 @@ Deno.test("an @expose field holding a plain object of functions is a dictionary 
   throws(() => router.invoke("math/constructor"), LookupError);
 });
 
+Deno.test("an @expose accessor holds a sub-service that may be replaced", () => {
+  class WithAccessor {
+    @expose
+    accessor sub: Sub = new Sub();
+  }
+  const service = new WithAccessor();
+  const router = getRouter(service)!;
+  strictEqual(router.invoke("sub/mul", [2, 3]), 6);
+  const replacement = new Sub();
+  service.sub = replacement;
+  strictEqual(router.invoke("sub/mul", [4]), 8);
+  strictEqual(getRouter(replacement)!.path, "sub");
+});
+
 Deno.test("sub-services added and removed at run time", () => {
   const root = new Router({});
   const agents = serviceDict({});

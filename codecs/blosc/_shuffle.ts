@@ -60,18 +60,10 @@ export function unshuffle(
   if (whole < size) dst.set(src.subarray(srcPos + whole, srcPos + size), dstPos + whole);
 }
 
-// Typesize 8 is the one aiomas uses. Elements are read or written as two
-// 32-bit words through a DataView (any alignment); when the eight streams are
-// word-aligned too, 4x4 byte tiles are transposed in registers, otherwise the
-// stream side goes byte by byte.
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function streamWords(bytes: Uint8Array, pos: number, n: number): Uint32Array | undefined {
-  const offset = bytes.byteOffset + pos;
-  return LITTLE_ENDIAN && offset % 4 === 0 && n % 4 === 0
-    ? new Uint32Array(bytes.buffer, offset, n * 2)
-    : undefined;
-}
+// Typesize 8 is the one aiomas uses. Four elements at a time: the eight
+// streams are read or written as 32-bit words through DataViews (any
+// alignment), and each 4x4 byte tile is transposed in registers. The code is
+// written out in full because TurboFan does not always inline a helper here.
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -79,100 +71,82 @@ function viewOf(bytes: Uint8Array): DataView {
 
 function shuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: number): void {
   const from = viewOf(src);
-  const to = streamWords(dst, d, n);
-  if (to) {
-    const quads = n >> 2;
-    for (let q = 0, e = s; q < quads; q++, e += 32) {
-      transpose(
-        from.getUint32(e, true),
-        from.getUint32(e + 8, true),
-        from.getUint32(e + 16, true),
-        from.getUint32(e + 24, true),
-        to,
-        q,
-        quads,
-      );
-      transpose(
-        from.getUint32(e + 4, true),
-        from.getUint32(e + 12, true),
-        from.getUint32(e + 20, true),
-        from.getUint32(e + 28, true),
-        to,
-        q + 4 * quads,
-        quads,
-      );
-    }
-    return;
-  }
+  const to = viewOf(dst);
   const d1 = d + n, d2 = d1 + n, d3 = d2 + n, d4 = d3 + n, d5 = d4 + n, d6 = d5 + n, d7 = d6 + n;
-  for (let i = 0; i < n; i++, s += 8) {
-    const lo = from.getUint32(s, true);
-    const hi = from.getUint32(s + 4, true);
-    dst[d + i] = lo;
-    dst[d1 + i] = lo >>> 8;
-    dst[d2 + i] = lo >>> 16;
-    dst[d3 + i] = lo >>> 24;
-    dst[d4 + i] = hi;
-    dst[d5 + i] = hi >>> 8;
-    dst[d6 + i] = hi >>> 16;
-    dst[d7 + i] = hi >>> 24;
+  let i = 0;
+  for (; i + 4 <= n; i += 4, s += 32) {
+    // Low words of elements i..i+3 hold bytes 0-3, the high words bytes 4-7.
+    let a = from.getInt32(s, true), b = from.getInt32(s + 8, true);
+    let c = from.getInt32(s + 16, true), e = from.getInt32(s + 24, true);
+    let t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8);
+    let t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00);
+    let t2 = (c & 0x00ff00ff) | ((e & 0x00ff00ff) << 8);
+    let t3 = ((c >>> 8) & 0x00ff00ff) | (e & 0xff00ff00);
+    to.setInt32(d + i, (t0 & 0xffff) | (t2 << 16), true);
+    to.setInt32(d1 + i, (t1 & 0xffff) | (t3 << 16), true);
+    to.setInt32(d2 + i, (t0 >>> 16) | (t2 & 0xffff0000), true);
+    to.setInt32(d3 + i, (t1 >>> 16) | (t3 & 0xffff0000), true);
+    a = from.getInt32(s + 4, true), b = from.getInt32(s + 12, true);
+    c = from.getInt32(s + 20, true), e = from.getInt32(s + 28, true);
+    t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8);
+    t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00);
+    t2 = (c & 0x00ff00ff) | ((e & 0x00ff00ff) << 8);
+    t3 = ((c >>> 8) & 0x00ff00ff) | (e & 0xff00ff00);
+    to.setInt32(d4 + i, (t0 & 0xffff) | (t2 << 16), true);
+    to.setInt32(d5 + i, (t1 & 0xffff) | (t3 << 16), true);
+    to.setInt32(d6 + i, (t0 >>> 16) | (t2 & 0xffff0000), true);
+    to.setInt32(d7 + i, (t1 >>> 16) | (t3 & 0xffff0000), true);
+  }
+  for (; i < n; i++, s += 8) {
+    dst[d + i] = src[s];
+    dst[d1 + i] = src[s + 1];
+    dst[d2 + i] = src[s + 2];
+    dst[d3 + i] = src[s + 3];
+    dst[d4 + i] = src[s + 4];
+    dst[d5 + i] = src[s + 5];
+    dst[d6 + i] = src[s + 6];
+    dst[d7 + i] = src[s + 7];
   }
 }
 
 function unshuffle8(n: number, src: Uint8Array, s: number, dst: Uint8Array, d: number): void {
-  const from = streamWords(src, s, n);
-  if (from && LITTLE_ENDIAN && (dst.byteOffset + d) % 4 === 0) {
-    const to = new Uint32Array(dst.buffer, dst.byteOffset + d, n * 2);
-    const quads = n >> 2;
-    for (let q = 0, e = 0; q < quads; q++, e += 8) {
-      const lo = q, hi = q + 4 * quads;
-      transpose(from[lo], from[lo + quads], from[lo + 2 * quads], from[lo + 3 * quads], to, e, 2);
-      transpose(
-        from[hi],
-        from[hi + quads],
-        from[hi + 2 * quads],
-        from[hi + 3 * quads],
-        to,
-        e + 1,
-        2,
-      );
-    }
-    return;
-  }
-  // Build each output word from four stream bytes.
+  const from = viewOf(src);
   const to = viewOf(dst);
   const s1 = s + n, s2 = s1 + n, s3 = s2 + n, s4 = s3 + n, s5 = s4 + n, s6 = s5 + n, s7 = s6 + n;
-  for (let i = 0; i < n; i++, d += 8) {
-    to.setUint32(d, src[s + i] | src[s1 + i] << 8 | src[s2 + i] << 16 | src[s3 + i] << 24, true);
-    to.setUint32(
-      d + 4,
-      src[s4 + i] | src[s5 + i] << 8 | src[s6 + i] << 16 | src[s7 + i] << 24,
-      true,
-    );
+  let i = 0;
+  for (; i + 4 <= n; i += 4, d += 32) {
+    // Streams 0-3 give the low words of elements i..i+3, streams 4-7 the high.
+    let a = from.getInt32(s + i, true), b = from.getInt32(s1 + i, true);
+    let c = from.getInt32(s2 + i, true), e = from.getInt32(s3 + i, true);
+    let t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8);
+    let t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00);
+    let t2 = (c & 0x00ff00ff) | ((e & 0x00ff00ff) << 8);
+    let t3 = ((c >>> 8) & 0x00ff00ff) | (e & 0xff00ff00);
+    to.setInt32(d, (t0 & 0xffff) | (t2 << 16), true);
+    to.setInt32(d + 8, (t1 & 0xffff) | (t3 << 16), true);
+    to.setInt32(d + 16, (t0 >>> 16) | (t2 & 0xffff0000), true);
+    to.setInt32(d + 24, (t1 >>> 16) | (t3 & 0xffff0000), true);
+    a = from.getInt32(s4 + i, true), b = from.getInt32(s5 + i, true);
+    c = from.getInt32(s6 + i, true), e = from.getInt32(s7 + i, true);
+    t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8);
+    t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00);
+    t2 = (c & 0x00ff00ff) | ((e & 0x00ff00ff) << 8);
+    t3 = ((c >>> 8) & 0x00ff00ff) | (e & 0xff00ff00);
+    to.setInt32(d + 4, (t0 & 0xffff) | (t2 << 16), true);
+    to.setInt32(d + 12, (t1 & 0xffff) | (t3 << 16), true);
+    to.setInt32(d + 20, (t0 >>> 16) | (t2 & 0xffff0000), true);
+    to.setInt32(d + 28, (t1 >>> 16) | (t3 & 0xffff0000), true);
   }
-}
-
-/**
- * Transposes the 4x4 byte matrix whose rows are the words a, b, c, d and
- * stores the rows of the result at `out[at]`, `out[at + step]`, ...
- */
-function transpose(
-  a: number,
-  b: number,
-  c: number,
-  d: number,
-  out: Uint32Array,
-  at: number,
-  step: number,
-): void {
-  const t0 = (a & 0x00ff00ff) | ((b & 0x00ff00ff) << 8); // a0 b0 a2 b2
-  const t1 = ((a >>> 8) & 0x00ff00ff) | (b & 0xff00ff00); // a1 b1 a3 b3
-  const t2 = (c & 0x00ff00ff) | ((d & 0x00ff00ff) << 8); // c0 d0 c2 d2
-  const t3 = ((c >>> 8) & 0x00ff00ff) | (d & 0xff00ff00); // c1 d1 c3 d3
-  out[at] = (t0 & 0xffff) | (t2 << 16);
-  out[at + step] = (t1 & 0xffff) | (t3 << 16);
-  out[at + 2 * step] = (t0 >>> 16) | (t2 & 0xffff0000);
-  out[at + 3 * step] = (t1 >>> 16) | (t3 & 0xffff0000);
+  for (; i < n; i++, d += 8) {
+    dst[d] = src[s + i];
+    dst[d + 1] = src[s1 + i];
+    dst[d + 2] = src[s2 + i];
+    dst[d + 3] = src[s3 + i];
+    dst[d + 4] = src[s4 + i];
+    dst[d + 5] = src[s5 + i];
+    dst[d + 6] = src[s6 + i];
+    dst[d + 7] = src[s7 + i];
+  }
 }
 
 /**
