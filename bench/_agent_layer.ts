@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Agent, Container } from "../agent/mod.ts";
+import { Agent, Container, type ContainerOptions } from "../agent/mod.ts";
 import { expose } from "../rpc/mod.ts";
 import { ECHO_PAYLOAD } from "./_common.ts";
 import type { BenchCalls } from "./_others.ts";
@@ -24,7 +24,7 @@ class BenchAgent extends Agent {
 /** Starts a container at `address` with one {@linkcode BenchAgent}; returns its URL. */
 export async function startAgentServer(
   address: string,
-  options: Record<string, unknown>,
+  options: ContainerOptions,
 ): Promise<{ address: string; close(): Promise<void> }> {
   const container = await Container.create(address, options);
   const agent = new BenchAgent(container);
@@ -39,7 +39,7 @@ export async function startAgentServer(
 export async function connectAgent(
   url: string,
   localAddress: string,
-  options: Record<string, unknown>,
+  options: ContainerOptions,
 ): Promise<BenchCalls> {
   const container = await Container.create(localAddress, options);
   const caller = new BenchAgent(container);

@@ -1,7 +1,8 @@
 /**
  * One server and one client per measured layer, all behind the same two
  * shapes so the harness can treat them alike: the raw framed echo, the
- * denomas channel, RPC and agent layers, and other RPC libraries.
+ * denomas channel, RPC and agent layers, and other RPC libraries. The denomas
+ * layers are imported only when they are measured.
  *
  * @module
  */
@@ -21,9 +22,6 @@ import {
   serveBirpc,
   serveCapnweb,
 } from "./_others.ts";
-import { type CodecClass, Json, MsgPack } from "../codecs/mod.ts";
-import * as channel from "../channel/mod.ts";
-import * as rpc from "../rpc/mod.ts";
 
 export type { BenchCalls } from "./_others.ts";
 
@@ -43,51 +41,12 @@ export interface ServerOptions {
   socketPath?: string;
 }
 
-// deno-lint-ignore no-explicit-any
-type Module = any;
-
-const modules = new Map<string, Promise<Module>>();
-/** Imports a denomas module by path from the repository root, once. */
-function load(path: string): Promise<Module> {
-  let mod = modules.get(path);
-  if (!mod) {
-    mod = import(new URL(`../${path}`, import.meta.url).href);
-    modules.set(path, mod);
-  }
-  return mod;
-}
-
-/** The denomas codec class for `codec` (MsgPackBlosc is an optional entry point, loaded on demand). */
-export async function codecClass(codec: CodecName): Promise<CodecClass> {
-  if (codec === "msgpackblosc") return (await load("codecs/blosc/mod.ts")).MsgPackBlosc;
-  return codec === "json" ? Json : MsgPack;
-}
-
-/** The `codec` and (for TLS) `tls` options of the denomas layers for one side. */
-export async function layerOptions(
-  codec: CodecName,
-  pki: Pki | undefined,
-  side: "server" | "client",
-): Promise<Record<string, unknown>> {
-  const options: Record<string, unknown> = { codec: await codecClass(codec) };
-  if (pki) {
-    options.tls = side === "server"
-      ? { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey }
-      : { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey };
-  }
-  return options;
-}
+const denomas = () => import("./_denomas_layers.ts");
+const agents = () => import("./_agent_layer.ts");
 
 /** The listen address of the denomas layers for one transport. */
 function listenAddress(transport: TransportName, options: ServerOptions): string {
   return transport === "unix" ? options.socketPath! : "127.0.0.1:0";
-}
-
-/** The channel layer's request handler: `[a, b]` → `a + b`, anything else echoed. */
-function channelHandler(req: channel.Request): void {
-  const c = req.content;
-  if (Array.isArray(c)) req.reply(c[0] + c[1]);
-  else req.reply(c);
 }
 
 /** Starts a server of `layer` in this process. */
@@ -105,41 +64,18 @@ export async function startLayerServer(
       return await listenFramed(transport, options, (port) => serveBirpc(port, codec));
     case "capnweb":
       return await listenFramed(transport, options, (port) => serveCapnweb(port));
-    case "channel": {
-      const server = await channel.startServer(
-        listenAddress(transport, options),
-        (ch) => ch.serve(channelHandler),
-        await layerOptions(codec, tlsPki, "server"),
-      );
-      return { address: server.address, close: () => server.close() };
-    }
+    case "channel":
     case "rpc": {
-      const server = await rpc.startServer(
-        listenAddress(transport, options),
-        new Calculator(),
-        await layerOptions(codec, tlsPki, "server"),
-      );
-      return { address: server.address, close: () => server.close() };
+      const { startDenomasServer } = await denomas();
+      return await startDenomasServer(layer, listenAddress(transport, options), codec, tlsPki);
     }
     case "agent": {
-      const { startAgentServer } = await load("bench/_agent_layer.ts");
+      const [{ startAgentServer }, { layerOptions }] = await Promise.all([agents(), denomas()]);
       return await startAgentServer(
         listenAddress(transport, options),
         await layerOptions(codec, tlsPki, "server"),
       );
     }
-  }
-}
-
-/** The RPC service: `add` and `echo`. */
-class Calculator {
-  @rpc.expose
-  add(a: number, b: number): number {
-    return a + b;
-  }
-  @rpc.expose
-  echo(x: string): string {
-    return x;
   }
 }
 
@@ -157,29 +93,14 @@ export async function connectLayer(
       return birpcClient(await connectFramed(transport, address, pki), codec, ECHO_PAYLOAD);
     case "capnweb":
       return capnwebClient(await connectFramed(transport, address, pki), ECHO_PAYLOAD);
-    case "channel": {
-      const ch = await channel.openConnection(address, await layerOptions(codec, tlsPki, "client"));
-      const args = [1, 2];
-      return {
-        add: () => ch.send(args),
-        echo: () => ch.send(ECHO_PAYLOAD),
-        close: () => ch.close(),
-      };
-    }
+    case "channel":
     case "rpc": {
-      const client = await rpc.openConnection<Calculator>(
-        address,
-        await layerOptions(codec, tlsPki, "client"),
-      );
-      const remote = client.remote;
-      return {
-        add: () => remote.add(1, 2),
-        echo: () => remote.echo(ECHO_PAYLOAD),
-        close: () => client.close(),
-      };
+      const { connectDenomas } = await denomas();
+      return await connectDenomas(layer, address, codec, tlsPki);
     }
     case "agent": {
-      const { connectAgent } = await load("bench/_agent_layer.ts");
+      const [{ connectAgent }, { layerOptions }] = await Promise.all([agents(), denomas()]);
+      // The calling side is a container too, at its own address.
       const local = transport === "unix"
         ? `${address.slice("ipc://[".length, address.indexOf("]"))}.client`
         : "127.0.0.1:0";

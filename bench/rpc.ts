@@ -312,7 +312,16 @@ const started = new Date();
 const loadStart = Deno.loadavg()[0];
 for (const transport of transports) {
   log(`${transport}:`);
-  const raw = values["no-raw"] ? undefined : await startRaw(transport);
+  let raw: RawEcho | undefined;
+  if (!values["no-raw"]) {
+    try {
+      raw = await startRaw(transport);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      skipped.push(`raw echo over ${transport}: ${reason.split("\n")[0]}`);
+      log(`  raw: FAILED ${reason.split("\n")[0]}`);
+    }
+  }
   const rawRows: Row[] = [];
   const layerRows: Row[] = [];
   try {

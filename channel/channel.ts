@@ -7,6 +7,7 @@
 import type { Codec, CodecClass } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
 import { CallTable } from "./_call_table.ts";
+import { Deadlines } from "./_deadlines.ts";
 import { describe } from "./_describe.ts";
 import { recoverHead } from "./_recover.ts";
 import { WriteQueue } from "./_write_queue.ts";
@@ -47,22 +48,32 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
+/** What the pending calls of one channel share. */
+interface CallOwner {
+  readonly calls: CallTable<PendingCall>;
+  readonly deadlines: Deadlines<PendingCall>;
+  readonly peer: string;
+}
+
 /** A call waiting for its reply. */
 class PendingCall {
+  readonly owner: CallOwner;
+  readonly id: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
-  readonly calls: CallTable<PendingCall>;
-  readonly id: number;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
+  /** The timeout in milliseconds, when there is one. */
+  timeout = 0;
+  deadline = 0;
+  heapIndex = -1;
 
   constructor(
-    calls: CallTable<PendingCall>,
+    owner: CallOwner,
     id: number,
     resolve: (value: unknown) => void,
     reject: (reason: unknown) => void,
   ) {
-    this.calls = calls;
+    this.owner = owner;
     this.id = id;
     this.resolve = resolve;
     this.reject = reject;
@@ -73,23 +84,28 @@ class PendingCall {
     this.cancel(this.signal!.reason);
   }
 
+  /** Called by the deadlines when the timeout passed. */
+  expire(): void {
+    this.cancel(
+      new DOMException(
+        `Call ${this.id} to ${this.owner.peer} timed out after ${this.timeout} ms`,
+        "TimeoutError",
+      ),
+    );
+  }
+
   /** Gives up: forgets the call (a late reply is dropped) and rejects it. */
   cancel(reason: unknown): void {
-    if (!this.calls.remove(this)) return;
+    if (!this.owner.calls.remove(this)) return;
     this.disarm();
     this.reject(reason);
   }
 
+  /** Stops the timeout and the abort listener. */
   disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.heapIndex >= 0) this.owner.deadlines.remove(this);
     this.signal?.removeEventListener("abort", this);
   }
-}
-
-function onCallTimeout(call: PendingCall, peer: string, timeout: number): void {
-  call.cancel(
-    new DOMException(`Call ${call.id} to ${peer} timed out after ${timeout} ms`, "TimeoutError"),
-  );
 }
 
 /** Writes a reply; set by the `Channel` class, used by its requests. */
@@ -185,6 +201,8 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   readonly #highWaterMark: number;
   readonly #peer: string;
   readonly #calls = new CallTable<PendingCall>();
+  readonly #deadlines = new Deadlines<PendingCall>();
+  readonly #owner: CallOwner;
   #nextId = 0;
   #state = OPEN;
   /** Why new calls fail, once closing. */
@@ -215,6 +233,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     this.#conn = conn;
     this.peer = conn.peer;
     this.#peer = conn.peer.address;
+    this.#owner = { calls: this.#calls, deadlines: this.#deadlines, peer: this.#peer };
     this.localAddress = conn.localAddress;
     this.#codecClass = options.codec ?? Json;
     this.codec = new this.#codecClass(options.extraSerializers ?? []);
@@ -370,13 +389,15 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     }
     this.#nextId = id + 1;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const call = new PendingCall(this.#calls, id, resolve, reject);
+    const call = new PendingCall(this.#owner, id, resolve, reject);
     this.#calls.add(call);
     this.#writer.enqueue(payload);
     if (options !== undefined) {
       const { signal, timeout } = options;
       if (timeout !== undefined) {
-        call.timer = setTimeout(onCallTimeout, timeout, call, this.#peer, timeout);
+        call.timeout = timeout;
+        call.deadline = performance.now() + (timeout >= 0 ? timeout : 0);
+        this.#deadlines.add(call);
       }
       if (signal !== undefined) {
         call.signal = signal;
@@ -532,12 +553,12 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     } else if (type === RESULT) {
       const call = this.#calls.take(message[1]);
       if (call === undefined) return; // Unknown or given up on: drop it.
-      if (call.timer !== undefined || call.signal !== undefined) call.disarm();
+      if (call.heapIndex >= 0 || call.signal !== undefined) call.disarm();
       call.resolve(message[2]);
     } else if (type === EXCEPTION) {
       const call = this.#calls.take(message[1]);
       if (call === undefined) return;
-      if (call.timer !== undefined || call.signal !== undefined) call.disarm();
+      if (call.heapIndex >= 0 || call.signal !== undefined) call.disarm();
       const text = message[2];
       call.reject(
         new RemoteException(this.#peer, typeof text === "string" ? text : describe(text)),
@@ -624,6 +645,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       call.disarm();
       call.reject(failure);
     }
+    this.#deadlines.clear();
     const receivers = this.#receivers;
     this.#receivers = [];
     for (const receiver of receivers) receiver.reject(failure);

@@ -5,6 +5,7 @@
  */
 
 import { declarationOf, exposedFunctions, type ExposeInfo } from "./_registry.ts";
+import { adoptSubService } from "./router.ts";
 
 /** Options of {@linkcode expose}. */
 export interface ExposeOptions {
@@ -100,10 +101,7 @@ export function expose(
   target: unknown,
   second?: ExposeOptions | AnyContext,
 ): unknown {
-  if (isContext(second)) {
-    decorate(target, second, {});
-    return undefined;
-  }
+  if (isContext(second)) return decorate(target, second, {});
   if (typeof target === "function") {
     const options = (second ?? {}) as ExposeOptions;
     exposedFunctions.set(target, checkOptions(options));
@@ -113,7 +111,7 @@ export function expose(
     const options = checkOptions(target as ExposeOptions);
     return ((value: unknown, context: AnyContext) => {
       if (!isContext(context)) throw new TypeError("expose(options) returns a decorator");
-      decorate(value, context, options);
+      return decorate(value, context, options);
     }) as ExposeDecorator;
   }
   throw new TypeError("expose() takes a method, a field, a function or options");
@@ -144,7 +142,12 @@ export function checkName(name: unknown): asserts name is string {
   }
 }
 
-function decorate(value: unknown, context: AnyContext, info: ExposeInfo): void {
+/** @returns For fields, the initializer that links the sub-service to its owner. */
+function decorate(
+  value: unknown,
+  context: AnyContext,
+  info: ExposeInfo,
+): ((this: object, initial: unknown) => unknown) | undefined {
   const what = `@expose on ${String(context.name)}`;
   if (context.static) throw new TypeError(`${what}: static members cannot be exposed`);
   if (context.private) throw new TypeError(`${what}: private members cannot be exposed`);
@@ -161,6 +164,12 @@ function decorate(value: unknown, context: AnyContext, info: ExposeInfo): void {
   } else if (context.kind === "field" || context.kind === "accessor") {
     declaration.methods.delete(name);
     declaration.services.set(name, context.name);
+    if (context.kind === "field") {
+      return function (initial) {
+        adoptSubService(this, name, initial);
+        return initial;
+      };
+    }
   } else {
     throw new TypeError(`${what}: only methods, fields and accessors can be exposed`);
   }

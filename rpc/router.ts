@@ -31,6 +31,9 @@ export const FORWARD_SEGMENT = "__proxy__";
 /** The longest name quoted in full in a `LookupError` message. */
 const MAX_QUOTED_NAME = 64;
 
+/** Set by the `Router` class, which alone may link routers. */
+let adoptField: (owner: object, name: string, value: unknown) => void;
+
 const EMPTY_TABLE: ClassTable = { methods: new Map(), services: new Map() };
 
 const routers = new WeakMap<object, Router>();
@@ -77,6 +80,14 @@ export type BoundMethod = (...args: any[]) => unknown;
  * ```
  */
 export class Router {
+  static {
+    adoptField = (owner, name, value) => {
+      const router = routers.get(owner);
+      const child = router === undefined ? undefined : declaredService(value);
+      if (child !== undefined) router!.#adopt(child, name);
+    };
+  }
+
   /** The service object this router belongs to. */
   readonly obj: object;
   #table: ClassTable;
@@ -294,6 +305,16 @@ export class Router {
     }
     return true;
   }
+}
+
+/**
+ * Internal: links the value of a sub-service field as it is initialised.
+ * Needed when the owner got its router before its fields existed (an agent
+ * registers in the base class constructor); otherwise the router constructor
+ * links declared sub-services itself.
+ */
+export function adoptSubService(owner: object, name: string, value: unknown): void {
+  adoptField(owner, name, value);
 }
 
 /**

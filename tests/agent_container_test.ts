@@ -568,3 +568,20 @@ Deno.test("a proxy from connect() can be passed on: calls to it are forwarded", 
   strictEqual(c.incomingConnections, 1);
   strictEqual(b.outgoingConnections, 0);
 });
+
+class PathReader extends Agent {
+  @expose
+  pathOf(proxy: unknown): string | undefined {
+    return proxyPath(proxy);
+  }
+}
+
+Deno.test("an agent's sub-service passed as an argument arrives as agents/<id>/<name>", async () => {
+  await using a = await Container.create([LOCALHOST, 0]);
+  await using b = await Container.create([LOCALHOST, 0]);
+  const owner = new WithSub(a);
+  const reader = await a.connect<PathReader>(new PathReader(b).addr);
+  // No call has reached the sub-service yet: its path must still be known.
+  strictEqual(await reader.pathOf(owner.counter), `agents/${owner.aid}/counter`);
+  strictEqual(await reader.pathOf(owner), `agents/${owner.aid}`);
+});

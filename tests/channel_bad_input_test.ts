@@ -205,6 +205,29 @@ for (const transport of TRANSPORTS) {
     await serving;
   });
 
+  Deno.test(`${name}: a reply that cannot be decoded fails only its call`, async () => {
+    await using bound = await transport.bind();
+    await using raw = rawServer(bound.address);
+    const serving = (async () => {
+      const peer = RawPeer.from(await raw.listener.accept());
+      const first = await peer.readJson() as unknown[];
+      await peer.writeJson(`[1, ${first[1]}, {"__type__": [9, "no such type"]}]`);
+      const second = await peer.readJson() as unknown[];
+      await peer.writeJson(JSON.stringify([1, second[1], "fine"]));
+      await peer.readsEnd();
+      peer.close();
+    })();
+    const channel = await openConnection(raw.address);
+    await rejects(channel.send("first"), (error) => {
+      return error instanceof ProtocolError &&
+        error.message.includes("Cannot decode the reply to call 0") &&
+        error.message.includes(channel.peer.address);
+    });
+    strictEqual(await channel.send("second"), "fine");
+    await channel.close();
+    await serving;
+  });
+
   Deno.test(`${name}: a MsgPack request with an unknown type id gets an EXCEPTION reply`, async () => {
     await using bound = await transport.bind();
     await using server = await startServer(bound.address, (channel) => {

@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node:assert/strict";
 import { CallTable } from "../channel/_call_table.ts";
+import { Deadlines, type Expiring } from "../channel/_deadlines.ts";
 import { WRITE_BATCH_SIZE, WriteQueue } from "../channel/_write_queue.ts";
 import { encodeFrame, FrameReader } from "../channel/frame.ts";
 import type { Conn } from "../channel/transport.ts";
@@ -204,4 +205,64 @@ Deno.test("CallTable.drain returns every call, oldest first, and empties the tab
   assertEquals(table.drain().map((call) => call.id), [0, 3, 256, 512]);
   strictEqual(table.size, 0);
   strictEqual(table.take(0), undefined);
+});
+
+class Entry implements Expiring {
+  deadline: number;
+  heapIndex = -1;
+  constructor(readonly name: string, delay: number, readonly expired: string[]) {
+    this.deadline = performance.now() + delay;
+  }
+  expire(): void {
+    this.expired.push(this.name);
+  }
+}
+
+Deno.test("Deadlines expires entries in deadline order on one timer", async () => {
+  const expired: string[] = [];
+  const deadlines = new Deadlines<Entry>();
+  try {
+    const late = new Entry("late", 40, expired);
+    const early = new Entry("early", 5, expired);
+    const middle = new Entry("middle", 20, expired);
+    deadlines.add(late);
+    deadlines.add(early); // earlier than the armed deadline: the timer moves
+    deadlines.add(middle);
+    strictEqual(deadlines.size, 3);
+    while (expired.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    assertEquals(expired, ["early", "middle", "late"]);
+    strictEqual(deadlines.size, 0);
+    strictEqual(late.heapIndex, -1);
+  } finally {
+    deadlines.clear();
+  }
+});
+
+Deno.test("Deadlines never expires a removed entry", async () => {
+  const expired: string[] = [];
+  const deadlines = new Deadlines<Entry>();
+  try {
+    const entries = Array.from({ length: 50 }, (_, i) => new Entry(`e${i}`, (i * 7) % 30, expired));
+    for (const entry of entries) deadlines.add(entry);
+    for (const entry of entries.filter((_, i) => i % 2 === 0)) deadlines.remove(entry);
+    deadlines.remove(entries[0]); // twice: nothing happens
+    strictEqual(deadlines.size, 25);
+    while (expired.length < 25) await new Promise((resolve) => setTimeout(resolve, 5));
+    assertEquals(
+      expired.toSorted(),
+      entries.filter((_, i) => i % 2 === 1).map((entry) => entry.name).toSorted(),
+    );
+  } finally {
+    deadlines.clear();
+  }
+});
+
+Deno.test("Deadlines.clear forgets every entry and stops the timer", () => {
+  const deadlines = new Deadlines<Entry>();
+  const entry = new Entry("x", 60_000, []);
+  deadlines.add(entry);
+  deadlines.clear();
+  strictEqual(deadlines.size, 0);
+  strictEqual(entry.heapIndex, -1);
+  // The test's timer sanitizer fails if the 60 s timer were still armed.
 });

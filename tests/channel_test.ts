@@ -262,6 +262,25 @@ for (const transport of TRANSPORTS) {
     strictEqual(await next, "fine");
   });
 
+  Deno.test(`${name}: calls with different timeouts expire in deadline order`, async () => {
+    await using bound = await transport.bind();
+    await using server = await startServer(bound.address, (channel) => {
+      channel.serve(() => {}); // never answers
+    });
+    await using channel = await openConnection(server.address);
+    const settled: string[] = [];
+    const track = (name: string, call: Promise<unknown>) =>
+      call.then(() => settled.push(`${name} resolved`), (error) => {
+        settled.push(error instanceof DOMException && error.name === "TimeoutError" ? name : "?");
+      });
+    const slow = track("slow", channel.send(1, { timeout: 150 }));
+    const fast = track("fast", channel.send(2, { timeout: 5 }));
+    await fast;
+    assertEquals(settled, ["fast"]);
+    await slow;
+    assertEquals(settled, ["fast", "slow"]);
+  });
+
   Deno.test(`${name}: a call with a timeout that gets its reply in time clears its timer`, async () => {
     await using bound = await transport.bind();
     await using server = await startServer(bound.address, echoServer());

@@ -411,3 +411,26 @@ Deno.test("exceptions thrown by methods propagate unchanged", async () => {
   await rejects(router.invoke("failAsync") as Promise<unknown>, { name: "ValueError" });
   assert(router.has("fail"));
 });
+
+Deno.test("a sub-service field knows its path even when the owner's router was made first", () => {
+  // Agents register (and so get their router) in the base constructor, before
+  // the subclass's fields exist.
+  class Base {
+    constructor() {
+      getRouter(this);
+    }
+  }
+  class Inner {
+    @expose
+    twice(x: number): number {
+      return 2 * x;
+    }
+  }
+  class Owner extends Base {
+    @expose
+    inner = new Inner();
+  }
+  const owner = new Owner();
+  assertEquals(getRouter(owner.inner)!.path, "inner");
+  assertEquals(getRouter(owner.inner)!.parent, getRouter(owner));
+});

@@ -43,7 +43,14 @@ export function blosclzDecompress(
   opEnd: number,
 ): number {
   const opStart = op;
+  const from = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+  // Away from the ends, short runs are copied as whole 32-bit words, possibly
+  // a few bytes past the run (those are overwritten next): fewer branches on
+  // run lengths, which vary too much to predict. Reads stay inside `src`,
+  // writes inside `[op, opEnd)`.
+  const ipSafe = Math.min(ipEnd, src.length - 32);
+  const opSafe = opEnd - 32;
   if (ip >= ipEnd) throw new CodecError("Empty BloscLZ stream");
   let ctrl = src[ip++] & 31;
   for (;;) {
@@ -74,13 +81,40 @@ export function blosclzDecompress(
           }`,
         );
       }
-      op = copyMatch(dst, view, op, dist, len);
+      if (len <= 16 && dist >= 4 && op <= opSafe) {
+        // Word copies read only bytes already written when dist >= 4.
+        const ref = op - dist;
+        view.setInt32(op, view.getInt32(ref, true), true);
+        view.setInt32(op + 4, view.getInt32(ref + 4, true), true);
+        if (len > 8) {
+          view.setInt32(op + 8, view.getInt32(ref + 8, true), true);
+          view.setInt32(op + 12, view.getInt32(ref + 12, true), true);
+        }
+        op += len;
+      } else {
+        op = copyMatch(dst, view, op, dist, len);
+      }
     } else {
       const len = ctrl + 1;
-      if (len > opEnd - op) throw tooLong(opEnd - opStart);
-      if (len > ipEnd - ip) throw truncated();
-      // At most 32 bytes: a loop beats creating a subarray for set().
-      for (let i = 0; i < len; i++) dst[op + i] = src[ip + i];
+      if (ip <= ipSafe && op <= opSafe) {
+        view.setInt32(op, from.getInt32(ip, true), true);
+        view.setInt32(op + 4, from.getInt32(ip + 4, true), true);
+        if (len > 8) {
+          view.setInt32(op + 8, from.getInt32(ip + 8, true), true);
+          view.setInt32(op + 12, from.getInt32(ip + 12, true), true);
+          if (len > 16) {
+            view.setInt32(op + 16, from.getInt32(ip + 16, true), true);
+            view.setInt32(op + 20, from.getInt32(ip + 20, true), true);
+            view.setInt32(op + 24, from.getInt32(ip + 24, true), true);
+            view.setInt32(op + 28, from.getInt32(ip + 28, true), true);
+          }
+        }
+        if (len > ipEnd - ip) throw truncated();
+      } else {
+        if (len > opEnd - op) throw tooLong(opEnd - opStart);
+        if (len > ipEnd - ip) throw truncated();
+        for (let i = 0; i < len; i++) dst[op + i] = src[ip + i];
+      }
       op += len;
       ip += len;
     }
