@@ -1,7 +1,37 @@
 /**
- * denomas: remote procedure calls and multi-agent systems for Deno, on the
- * wire of Python's aiomas.
+ * denomas: remote procedure calls and multi-agent systems for Deno, speaking
+ * the wire protocol of Python's aiomas byte for byte.
+ *
+ * The top level offers what agent systems need: {@linkcode Container},
+ * {@linkcode Agent}, {@linkcode expose}, the codecs and the clocks. The lower
+ * layers are namespaces, as in aiomas: `channel` (framed request/reply) and
+ * `rpc` (routers, services, proxies). Each layer is also its own entry point
+ * (`@denomas/denomas/agent`, `/rpc`, `/channel`, `/codecs`, `/clocks`), and
+ * the optional Blosc codec lives at `@denomas/denomas/codecs/blosc`.
+ *
+ * @example Two agents calling each other
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { Agent, Container, expose } from "@denomas/denomas";
+ *
+ * class Callee extends Agent {
+ *   @expose
+ *   spam(times: number): string {
+ *     return "spam".repeat(times);
+ *   }
+ * }
+ *
+ * await using container = await Container.create(["127.0.0.1", 0]);
+ * const callee = new Callee(container);
+ * const proxy = await container.connect<Callee>(callee.addr);
+ * assertEquals(await proxy.spam(3), "spamspamspam");
+ * ```
  *
  * @module
  */
+export * from "./agent/mod.ts";
 export * from "./codecs/mod.ts";
+export * from "./clocks/mod.ts";
+export { expose } from "./rpc/mod.ts";
+export * as channel from "./channel/mod.ts";
+export * as rpc from "./rpc/mod.ts";

@@ -21,8 +21,8 @@ const SERIES = [
   { layer: "channel", label: "denomas channel", color: "#90caf9" },
   { layer: "rpc", label: "denomas RPC", color: "#1e88e5" },
   { layer: "agent", label: "denomas agent", color: "#0d47a1" },
-  { layer: "birpc", label: "birpc", color: "#ffb74d" },
-  { layer: "capnweb", label: "Cap'n Web (JSON)", color: "#e65100" },
+  { layer: "birpc", label: "birpc 4.2.0", color: "#ffb74d" },
+  { layer: "capnweb", label: "Cap'n Web 0.12.0 (JSON)", color: "#e65100" },
 ] as const;
 
 const PANELS = [
@@ -159,9 +159,9 @@ export function renderChart(report: Report, codec: string): string {
   out.push(
     `<text x="20" y="${height - 14}" fill="#555">${
       esc(
-        `${m.cpu}, ${m.cores} cores, Deno ${m.deno}; client and server in separate processes; ${report.options.seconds} s per case; ${
-          report.date.slice(0, 10)
-        }`,
+        `${m.cpu}, ${m.cores} cores, Deno ${m.deno}; separate client and server processes; ${report.options.seconds} s per case, best of ${report.options.repeat} in turns with the raw echo; load ${
+          report.load.start.toFixed(1)
+        } → ${report.load.end.toFixed(1)}; ${report.date.slice(0, 16).replace("T", " ")} UTC`,
       )
     }</text>`,
     `</svg>`,

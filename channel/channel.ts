@@ -8,6 +8,7 @@ import type { Codec, CodecClass } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
+import { type CallOwner, PendingCall } from "./_pending_call.ts";
 import { describe } from "./_describe.ts";
 import { recoverHead } from "./_recover.ts";
 import { WriteQueue } from "./_write_queue.ts";
@@ -47,66 +48,6 @@ export type RequestHandler = (request: Request) => unknown;
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
-
-/** What the pending calls of one channel share. */
-interface CallOwner {
-  readonly calls: CallTable<PendingCall>;
-  readonly deadlines: Deadlines<PendingCall>;
-  readonly peer: string;
-}
-
-/** A call waiting for its reply. */
-class PendingCall {
-  readonly owner: CallOwner;
-  readonly id: number;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (reason: unknown) => void;
-  signal: AbortSignal | undefined = undefined;
-  /** The timeout in milliseconds, when there is one. */
-  timeout = 0;
-  deadline = 0;
-  heapIndex = -1;
-
-  constructor(
-    owner: CallOwner,
-    id: number,
-    resolve: (value: unknown) => void,
-    reject: (reason: unknown) => void,
-  ) {
-    this.owner = owner;
-    this.id = id;
-    this.resolve = resolve;
-    this.reject = reject;
-  }
-
-  /** Called by the signal's abort event. */
-  handleEvent(): void {
-    this.cancel(this.signal!.reason);
-  }
-
-  /** Called by the deadlines when the timeout passed. */
-  expire(): void {
-    this.cancel(
-      new DOMException(
-        `Call ${this.id} to ${this.owner.peer} timed out after ${this.timeout} ms`,
-        "TimeoutError",
-      ),
-    );
-  }
-
-  /** Gives up: forgets the call (a late reply is dropped) and rejects it. */
-  cancel(reason: unknown): void {
-    if (!this.owner.calls.remove(this)) return;
-    this.disarm();
-    this.reject(reason);
-  }
-
-  /** Stops the timeout and the abort listener. */
-  disarm(): void {
-    if (this.heapIndex >= 0) this.owner.deadlines.remove(this);
-    this.signal?.removeEventListener("abort", this);
-  }
-}
 
 /** Writes a reply; set by the `Channel` class, used by its requests. */
 let writeReply: (channel: Channel, id: unknown, type: number, content: unknown) => boolean;

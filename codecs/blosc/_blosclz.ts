@@ -202,8 +202,10 @@ export function blosclzCompress(
   const shiftBy = hashTable.begin(start, length);
   // Unaligned 32-bit reads; TurboFan turns these into single loads.
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const out = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   const matchLimit = end - TAIL_LITERALS; // matches never extend past this
   const scanLimit = matchLimit - 4;
+  const wordLimit = matchLimit - 4;
   const opStart = op;
   let checkpoint = start + Math.max(4096, length >> 3);
   let anchor = start;
@@ -228,14 +230,22 @@ export function blosclzCompress(
     // Extend forwards, then backwards over bytes still pending as literals.
     let mp = ip + 4;
     let rp = ref + 4;
-    const wordLimit = matchLimit - 4;
-    while (mp <= wordLimit && view.getInt32(mp, true) === view.getInt32(rp, true)) {
+    for (;;) {
+      if (mp > wordLimit) {
+        while (mp < matchLimit && src[mp] === src[rp]) {
+          mp++;
+          rp++;
+        }
+        break;
+      }
+      const diff = view.getInt32(mp, true) ^ view.getInt32(rp, true);
+      if (diff !== 0) {
+        // The first differing byte is the lowest nonzero one (little endian).
+        mp += (31 - Math.clz32(diff & -diff)) >> 3;
+        break;
+      }
       mp += 4;
       rp += 4;
-    }
-    while (mp < matchLimit && src[mp] === src[rp]) {
-      mp++;
-      rp++;
     }
     if (dist > MAX_NEAR && mp - ip < 5) {
       // A far match costs two more bytes; short ones are not worth it.
@@ -250,9 +260,32 @@ export function blosclzCompress(
     const len = mp - ip;
     // Worst case: literals with one control byte per 32, then the match.
     const literals = ip - anchor;
-    if (op + literals + (literals >> 5) + 7 + ((len / 255) | 0) > opLimit) return -1;
-    op = writeLiterals(src, anchor, ip, dst, op);
-    op = writeMatch(dst, op, len, dist);
+    if (op + literals + (literals >> 5) + 7 + (len < 255 ? 0 : (len / 255) | 0) > opLimit) return -1;
+    if (literals === 0) {
+      // The match follows the previous one directly.
+    } else if (literals <= MAX_LITERALS && op + 36 <= opLimit) {
+      // One literal run, copied as whole words (the extra bytes written are
+      // overwritten next, and stay before opLimit).
+      dst[op] = literals - 1;
+      const o = op + 1;
+      out.setInt32(o, view.getInt32(anchor, true), true);
+      if (literals > 4) {
+        out.setInt32(o + 4, view.getInt32(anchor + 4, true), true);
+        for (let i = 8; i < literals; i += 4) {
+          out.setInt32(o + i, view.getInt32(anchor + i, true), true);
+        }
+      }
+      op = o + literals;
+    } else {
+      op = writeLiterals(src, anchor, ip, dst, op);
+    }
+    if (len <= 8 && dist <= MAX_NEAR) {
+      dst[op] = ((len - 2) << 5) | ((dist - 1) >> 8);
+      dst[op + 1] = (dist - 1) & 255;
+      op += 2;
+    } else {
+      op = writeMatch(dst, op, len, dist);
+    }
     ip = mp;
     anchor = ip;
     if (ip < scanLimit) {
