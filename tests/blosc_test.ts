@@ -14,6 +14,8 @@ import {
 import { messageWithTags, vectorsFor } from "./_vectors.ts";
 import { lcg, makeData, type Pattern } from "./fixtures/blosc_data.ts";
 import { OUR_FRAME_CASES } from "./fixtures/blosc_our_frames.ts";
+import { shuffle, unshuffle } from "../codecs/blosc/_shuffle.ts";
+import { shuffleInto, simd, unshuffleFrom } from "../codecs/blosc/_simd.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const fromBase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -204,6 +206,52 @@ Deno.test("compress and decompress round-trip many sizes, patterns and options",
     assertEquals(decompress(frame), data, label);
     assert(frame.length <= n + 16, label);
   }
+});
+
+/** Byte shuffle by its definition: stream j holds byte j of every element. */
+function referenceShuffle(typesize: number, data: Uint8Array): Uint8Array {
+  const n = Math.floor(data.length / typesize);
+  const out = data.slice();
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < typesize; j++) out[j * n + i] = data[i * typesize + j];
+  }
+  return out;
+}
+
+Deno.test("scalar byte shuffle matches its definition at any size and alignment", () => {
+  for (const typesize of [8, 3, 4]) {
+    for (const size of [0, 5, 8, 24, 31, 32, 33, 129, 1000, 8 * 4099 + 5]) {
+      const data = makeData("random", size, size + typesize);
+      const expected = referenceShuffle(typesize, data);
+      for (const at of [0, 1, 3]) {
+        const shuffled = new Uint8Array(size + at);
+        shuffle(typesize, size, data, 0, shuffled, at);
+        assertEquals(shuffled.subarray(at), expected, `shuffle ${typesize} ${size} at ${at}`);
+        const back = new Uint8Array(size + 5);
+        unshuffle(typesize, size, shuffled, at, back, 5 - at);
+        assertEquals(back.subarray(5 - at, 5 - at + size), data, `unshuffle ${typesize} ${size}`);
+      }
+    }
+  }
+});
+
+Deno.test("the SIMD typesize-8 shuffle agrees with the scalar one", () => {
+  if (!simd) return; // no WebAssembly SIMD here: the scalar code runs instead
+  for (const size of [0, 7, 8, 120, 128, 129, 136, 1000, 8 * 1024 + 3, 90_000, 1 << 20]) {
+    const data = makeData("random", size + 10, size).subarray(10);
+    const mem = simd.reserve(2 * size + 16);
+    assert(mem);
+    const at = shuffleInto(simd, mem, data, 0, size);
+    assertEquals(mem.slice(at, at + size), referenceShuffle(8, data), `shuffle ${size}`);
+    mem.set(referenceShuffle(8, data), 0);
+    const out = new Uint8Array(size + 16).fill(7);
+    unshuffleFrom(simd, mem, size, out, 8);
+    assertEquals(out.subarray(8, 8 + size), data, `unshuffle ${size}`);
+    assert(
+      out.subarray(0, 8).every((b) => b === 7) && out.subarray(8 + size).every((b) => b === 7),
+    );
+  }
+  assertEquals(simd.reserve(1 << 30), undefined);
 });
 
 Deno.test("compress shrinks float64 series several times", () => {

@@ -260,7 +260,9 @@ export function blosclzCompress(
     const len = mp - ip;
     // Worst case: literals with one control byte per 32, then the match.
     const literals = ip - anchor;
-    if (op + literals + (literals >> 5) + 7 + (len < 255 ? 0 : (len / 255) | 0) > opLimit) return -1;
+    if (op + literals + (literals >> 5) + 7 + (len < 255 ? 0 : (len / 255) | 0) > opLimit) {
+      return -1;
+    }
     if (literals === 0) {
       // The match follows the previous one directly.
     } else if (literals <= MAX_LITERALS && op + 36 <= opLimit) {

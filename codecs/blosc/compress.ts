@@ -18,6 +18,7 @@ import { computeBlocksize, splitBlock } from "./_blocksize.ts";
 import { blosclzCompress } from "./_blosclz.ts";
 import { lz4Compress } from "./_lz4.ts";
 import { bitshuffle, shuffle } from "./_shuffle.ts";
+import { shuffleInto, simd } from "./_simd.ts";
 import { writeU32 } from "./_util.ts";
 
 /** The compressors {@linkcode compress} can write. */
@@ -149,7 +150,11 @@ function compressBlocks(
   if (pos > maxbytes) return 0;
   const byteShuffle = (flags & FLAG_SHUFFLE) !== 0 && typesize > 1;
   const bitShuffle = (flags & FLAG_BITSHUFFLE) !== 0;
-  if ((byteShuffle || bitShuffle) && scratchTmp.length < blocksize) {
+  // Byte shuffle for typesize 8 (what aiomas sends) runs in the SIMD memory.
+  let kernels = byteShuffle && typesize === 8 ? simd : undefined;
+  const mem = kernels?.reserve(2 * blocksize + 16);
+  if (!mem) kernels = undefined;
+  if ((byteShuffle || bitShuffle) && !kernels && scratchTmp.length < blocksize) {
     scratchTmp = new Uint8Array(Math.max(blocksize, 1 << 16));
   }
   const tmp = scratchTmp;
@@ -162,7 +167,9 @@ function compressBlocks(
     const size = Math.min(blocksize, nbytes - offset);
     let src = data;
     let s = offset;
-    if (byteShuffle) {
+    if (kernels && mem) {
+      [src, s] = [mem, shuffleInto(kernels, mem, data, offset, size)];
+    } else if (byteShuffle) {
       shuffle(typesize, size, data, offset, tmp, 0);
       [src, s] = [tmp, 0];
     } else if (bitShuffle && size >= typesize) {

@@ -8,6 +8,7 @@ import { CodecError } from "../codec.ts";
 import { BLOSC_HEADER_SIZE, type BloscHeader, FLAG_DONT_SPLIT, readHeader } from "./header.ts";
 import { MAX_EXPANSION, STREAM_DECODERS } from "./_streams.ts";
 import { bitunshuffle, unshuffle } from "./_shuffle.ts";
+import { type Simd, simd, unshuffleFrom } from "./_simd.ts";
 import { readU32 } from "./_util.ts";
 
 /**
@@ -106,10 +107,15 @@ export function decompress(frame: Uint8Array, options: DecompressOptions = {}): 
     );
   }
   const out = new Uint8Array(nbytes);
-  if (header.shuffle !== "none" && scratch.length < blocksize) {
+  // Byte-shuffled float64 blocks (what aiomas sends) are decoded into the
+  // memory of the SIMD kernels and unshuffled there.
+  let kernels = header.shuffle === "byte" && header.typesize === 8 ? simd : undefined;
+  const simdMemory = kernels?.reserve(2 * blocksize + 16);
+  if (!simdMemory) kernels = undefined;
+  if (header.shuffle !== "none" && !kernels && scratch.length < blocksize) {
     scratch = new Uint8Array(Math.max(blocksize, 1 << 16));
   }
-  const tmp = scratch;
+  const tmp = simdMemory ?? scratch;
   for (let j = 0; j < nblocks; j++) {
     const start = readU32(frame, BLOSC_HEADER_SIZE + 4 * j);
     if (start < dataStart || start >= ctbytes) {
@@ -120,7 +126,7 @@ export function decompress(frame: Uint8Array, options: DecompressOptions = {}): 
     const offset = j * blocksize;
     const size = Math.min(blocksize, nbytes - offset);
     // c-blosc never splits the last, shorter block (judged by the header's blocksize).
-    decodeBlock(header, frame, start, size, size < header.blocksize, out, offset, tmp, j);
+    decodeBlock(header, frame, start, size, size < header.blocksize, out, offset, tmp, j, kernels);
   }
   return out;
 }
@@ -135,6 +141,7 @@ function decodeBlock(
   offset: number,
   tmp: Uint8Array,
   block: number,
+  kernels: Simd | undefined,
 ): void {
   const { typesize, flags, ctbytes } = header;
   const byteShuffle = header.shuffle === "byte" && typesize > 1;
@@ -187,6 +194,7 @@ function decodeBlock(
     pos += cbytes;
     t += neblock;
   }
-  if (byteShuffle) unshuffle(typesize, size, tmp, 0, out, offset);
+  if (byteShuffle && kernels) unshuffleFrom(kernels, tmp, size, out, offset);
+  else if (byteShuffle) unshuffle(typesize, size, tmp, 0, out, offset);
   else if (bitShuffle) bitunshuffle(typesize, size, tmp, 0, out, offset);
 }
