@@ -24,7 +24,7 @@ const { values } = parseArgs({
     pki: { type: "string" },
     socket: { type: "string" },
     "rss-ms": { type: "string" },
-    "max-seconds": { type: "string", default: "900" },
+    "max-seconds": { type: "string", default: "3600" },
   },
 });
 

@@ -88,7 +88,7 @@ export function renderChart(report: Report, codec: string): string {
   out.push(
     `<text x="20" y="${
       titleH + 44
-    }" fill="#555">Bar labels: calls/s and, under it, the share of the raw framed echo over the same transport in the same run.</text>`,
+    }" fill="#555">Bar labels: calls/s and, under it, the share of the raw echo measured in turns with that bar (same transport, same run); the grey bar is the best raw run.</text>`,
   );
   PANELS.forEach((panel, i) => {
     const x0 = 10 + (i % cols) * panelW;

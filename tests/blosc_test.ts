@@ -14,6 +14,7 @@ import {
 import { messageWithTags, vectorsFor } from "./_vectors.ts";
 import { lcg, makeData, type Pattern } from "./fixtures/blosc_data.ts";
 import { OUR_FRAME_CASES } from "./fixtures/blosc_our_frames.ts";
+import { blosclzDecompress } from "../codecs/blosc/_blosclz.ts";
 import { shuffle, unshuffle } from "../codecs/blosc/_shuffle.ts";
 import { shuffleInto, simd, unshuffleFrom } from "../codecs/blosc/_simd.ts";
 
@@ -252,6 +253,56 @@ Deno.test("the SIMD typesize-8 shuffle agrees with the scalar one", () => {
     );
   }
   assertEquals(simd.reserve(1 << 30), undefined);
+});
+
+Deno.test("the WebAssembly BloscLZ decoder agrees with the TypeScript one", () => {
+  const kernels = simd;
+  if (!kernels) return; // no WebAssembly SIMD here: the TypeScript decoder runs instead
+  const next = lcg(99);
+  const inputs: Uint8Array[] = [];
+  for (const pattern of ["walk", "ramp", "text", "ints", "zeros"] as const) {
+    for (const n of [300, 5000, 70001]) inputs.push(makeData(pattern, n, n));
+  }
+  // Small periods and long runs exercise every copy path.
+  inputs.push(Uint8Array.from({ length: 40_000 }, (_, i) => (i * 7) % 3 + (i >> 12)));
+  let streams = 0;
+  for (const data of inputs) {
+    for (const filter of ["none", "byte"] as const) {
+      const frame = compress(data, { typesize: 1, shuffle: filter, clevel: 9 });
+      if (readHeader(frame).memcpyed) continue;
+      const length = new DataView(frame.buffer).getUint32(20, true);
+      const stream = frame.subarray(24, 24 + length);
+      const size = readHeader(frame).nbytes > readHeader(frame).blocksize
+        ? readHeader(frame).blocksize
+        : readHeader(frame).nbytes;
+      if (length === size) continue; // stored raw
+      streams++;
+      for (let trial = 0; trial < 60; trial++) {
+        const bad = stream.slice();
+        // The first trial is the valid stream; the others corrupt or cut it.
+        if (trial > 0) {
+          for (let k = 1 + next() % 3; k > 0; k--) bad[next() % bad.length] = next();
+        }
+        const cut = trial > 0 && trial % 4 === 0 ? next() % bad.length : bad.length;
+        const expected = new Uint8Array(size);
+        let want: number;
+        try {
+          want = blosclzDecompress(bad, 0, cut, expected, 0, size);
+        } catch (error) {
+          assert(error instanceof CodecError);
+          want = -1;
+        }
+        const mem: Uint8Array | undefined = kernels.reserve(3 * size + 64);
+        assert(mem);
+        const input = 2 * size + 32;
+        mem.set(bad.subarray(0, cut), input);
+        const got: number = kernels.blosclz(input, input + cut, 0, size);
+        assertEquals(got < 0 ? -1 : got, want, `trial ${trial}`);
+        if (want >= 0) assertEquals(mem.subarray(0, want), expected.subarray(0, want));
+      }
+    }
+  }
+  assert(streams > 10, `only ${streams} compressed streams`);
 });
 
 Deno.test("compress shrinks float64 series several times", () => {

@@ -171,32 +171,165 @@ function shuffleBody(): number[] {
   return body(DST, code, [...bump(SRC, 128), ...bump(DST, 16)]);
 }
 
+// The BloscLZ decoder (see `_blosclz.ts` for the format and the checks, which
+// are the same). Parameters: 0 ip, 1 ipEnd, 2 op, 3 opEnd; it returns the
+// output position reached, or a negative number for a malformed stream (the
+// caller then runs the TypeScript decoder to get the error message). Runs are
+// copied as 8-byte words, possibly past their end while that stays before
+// opEnd; the input must be followed by at least 8 readable bytes.
+const IP = 0, IP_END = 1, OP = 2, OP_END = 3, OP_START = 4, CTRL = 5, LEN = 6, CODE = 7;
+const DIST = 8, REF = 9, RUN_END = 10;
+const tee = (i: number) => [0x22, ...leb(i)];
+const I32_SUB = [0x6b];
+const I32_DIV_U = [0x6e];
+const I32_AND = [0x71];
+const I32_OR = [0x72];
+const I32_SHL = [0x74];
+const I32_SHR_U = [0x76];
+const I32_EQ = [0x46];
+const I32_LT_U = [0x49];
+const I32_GT_U = [0x4b];
+const I32_LE_U = [0x4d];
+const load8 = (offset = 0) => [0x2d, 0, ...leb(offset)];
+const store8 = (offset = 0) => [0x3a, 0, ...leb(offset)];
+const LOAD64 = [0x29, 0, 0];
+const STORE64 = [0x37, 0, 0];
+const RETURN = [0x0f];
+const ifThen = (cond: number[], then: number[]) => [...cond, 0x04, 0x40, ...then, ...END_OP];
+const ifElse = (cond: number[], then: number[], otherwise: number[]) => [
+  ...cond,
+  ...[0x04, 0x40, ...then, 0x05, ...otherwise, ...END_OP],
+];
+/** `do body while (cond)`. */
+const doWhile = (body: number[], cond: number[]) => [...LOOP, ...body, ...cond, 0x0d, 0, ...END_OP];
+/** `while (!exit) body`. */
+const whileNot = (exit: number[], body: number[]) => [
+  ...[...BLOCK, ...LOOP, ...exit, ...BR_IF_OUT],
+  ...[...body, ...BR_LOOP, ...END_OP, ...END_OP],
+];
+const fail = [...i32Const(0), ...i32Const(1), ...I32_SUB, ...RETURN]; // return -1
+const failIf = (cond: number[]) => ifThen(cond, fail);
+/** `a > b - c`, unsigned. */
+const exceeds = (
+  a: number,
+  b: number,
+  c: number,
+) => [...get(a), ...get(b), ...get(c), ...I32_SUB, ...I32_GT_U];
+const atEnd = [...get(IP), ...get(IP_END), ...I32_GE_U];
+
+/** Copies `[REF, ...)` to `[OP, RUN_END)` a word at a time (REF at least 8 back or in the input). */
+const wordCopy = whileNot([...get(OP), ...get(RUN_END), ...I32_GE_U], [
+  ...[...get(OP), ...get(REF), ...LOAD64, ...STORE64],
+  ...[...bump(OP, 8), ...bump(REF, 8)],
+]);
+const byteCopy = whileNot([...get(OP), ...get(RUN_END), ...I32_GE_U], [
+  ...[...get(OP), ...get(REF), ...load8(), ...store8()],
+  ...[...bump(OP, 1), ...bump(REF, 1)],
+]);
+/** Whether words may be written up to 8 bytes past RUN_END. */
+const roomForWords = [...get(RUN_END), ...i32Const(8), ...I32_ADD, ...get(OP_END), ...I32_LE_U];
+
+function blosclzMatch(): number[] {
+  // A short period: eight bytes one by one, then words from the nearest
+  // multiple of the period at least 8 back (the output repeats with it too).
+  const period = [
+    ...Array.from({ length: 8 }, (_, k) => [...get(OP), ...get(REF), ...load8(k), ...store8(k)])
+      .flat(),
+    ...bump(OP, 8),
+    ...[...get(OP), ...get(DIST), ...i32Const(7), ...get(DIST), ...I32_ADD, ...get(DIST)],
+    ...[...I32_DIV_U, ...I32_MUL, ...I32_SUB, ...set(REF)],
+  ];
+  return [
+    ...[...get(CTRL), ...i32Const(5), ...I32_SHR_U, ...i32Const(2), ...I32_ADD, ...set(LEN)],
+    ...ifThen(
+      [...get(LEN), ...i32Const(9), ...I32_EQ],
+      doWhile([
+        ...failIf(atEnd),
+        ...[...get(IP), ...load8(), ...tee(CODE), ...get(LEN), ...I32_ADD, ...set(LEN)],
+        ...bump(IP, 1),
+      ], [...get(CODE), ...i32Const(255), ...I32_EQ]),
+    ),
+    ...failIf(atEnd),
+    ...[...get(IP), ...load8(), ...set(CODE), ...bump(IP, 1)],
+    ...[...get(CTRL), ...i32Const(31), ...I32_AND, ...i32Const(8), ...I32_SHL],
+    ...[...get(CODE), ...I32_ADD, ...i32Const(1), ...I32_ADD, ...set(DIST)],
+    // Distance 8192 here means the far-match marker (31, 255).
+    ...ifThen([...get(DIST), ...i32Const(8192), ...I32_EQ], [
+      ...failIf([...get(IP), ...i32Const(2), ...I32_ADD, ...get(IP_END), ...I32_GT_U]),
+      ...[...get(IP), ...load8(), ...i32Const(8), ...I32_SHL, ...get(IP), ...load8(1), ...I32_OR],
+      ...[...i32Const(8192), ...I32_ADD, ...set(DIST), ...bump(IP, 2)],
+    ]),
+    ...failIf(exceeds(LEN, OP_END, OP)),
+    ...failIf(exceeds(DIST, OP, OP_START)),
+    ...[...get(OP), ...get(DIST), ...I32_SUB, ...set(REF)],
+    ...[...get(OP), ...get(LEN), ...I32_ADD, ...set(RUN_END)],
+    ...ifElse(roomForWords, [
+      ...ifThen([...get(DIST), ...i32Const(8), ...I32_LT_U], period),
+      ...wordCopy,
+    ], byteCopy),
+    ...[...get(RUN_END), ...set(OP)],
+  ];
+}
+
+function blosclzLiterals(): number[] {
+  return [
+    ...[...get(CTRL), ...i32Const(1), ...I32_ADD, ...set(LEN)],
+    ...failIf(exceeds(LEN, OP_END, OP)),
+    ...failIf(exceeds(LEN, IP_END, IP)),
+    ...[...get(OP), ...get(LEN), ...I32_ADD, ...set(RUN_END)],
+    ...[...get(IP), ...set(REF), ...get(IP), ...get(LEN), ...I32_ADD, ...set(IP)],
+    ...ifElse(roomForWords, wordCopy, byteCopy),
+    ...[...get(RUN_END), ...set(OP)],
+  ];
+}
+
+function blosclzBody(): number[] {
+  const code = [
+    ...[...get(OP), ...set(OP_START)],
+    ...failIf(atEnd),
+    // The first control byte's top three bits are ignored.
+    ...[...get(IP), ...load8(), ...i32Const(31), ...I32_AND, ...set(CTRL), ...bump(IP, 1)],
+    ...doWhile([
+      ...ifElse([...get(CTRL), ...i32Const(32), ...I32_GE_U], blosclzMatch(), blosclzLiterals()),
+      ...ifThen(atEnd, [...get(OP), ...RETURN]),
+      ...[...get(IP), ...load8(), ...set(CTRL), ...bump(IP, 1)],
+    ], i32Const(1)),
+    ...get(OP),
+    ...END_OP,
+  ];
+  const all = [1, 7, I32, ...code];
+  return [...leb(all.length), ...all];
+}
+
 const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const EXPORT_FUNC = 0x00;
 const EXPORT_MEMORY = 0x02;
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const fnType = [0x60, 4, I32, I32, I32, I32, 0]; // (i32 x 4) -> ()
+  const kernelType = [0x60, 4, I32, I32, I32, I32, 0]; // (i32 x 4) -> ()
+  const decoderType = [0x60, 4, I32, I32, I32, I32, 1, I32]; // (i32 x 4) -> i32
   const exports = [
     ...[...name("memory"), EXPORT_MEMORY, 0],
     ...[...name("shuffle8"), EXPORT_FUNC, 0],
     ...[...name("unshuffle8"), EXPORT_FUNC, 1],
+    ...[...name("blosclz"), EXPORT_FUNC, 2],
   ];
   return new Uint8Array([
     ...MAGIC_AND_VERSION,
-    ...section(1, [1, ...fnType]), // types
-    ...section(3, [2, 0, 0]), // two functions of type 0
+    ...section(1, [2, ...kernelType, ...decoderType]), // types
+    ...section(3, [3, 0, 0, 1]), // the functions' types
     ...section(5, [1, 0x00, 1]), // one memory, at least one page
-    ...section(7, [3, ...exports]),
-    ...section(10, [2, ...shuffleBody(), ...unshuffleBody()]),
+    ...section(7, [4, ...exports]),
+    ...section(10, [3, ...shuffleBody(), ...unshuffleBody(), ...blosclzBody()]),
   ]);
 }
 
 /**
- * The most memory the kernels may keep (it never shrinks): room for blocks of
- * up to 8 MiB; c-blosc 1.x writes at most 1 MiB blocks for typesize 8.
+ * The most memory the kernels may keep (it never shrinks): room for three
+ * blocks of up to 8 MiB; c-blosc 1.x writes at most 1 MiB blocks for
+ * typesize 8.
  */
-const MAX_MEMORY = 16 * 1024 * 1024 + 65536;
+const MAX_MEMORY = 24 * 1024 * 1024 + 65536;
 
 type Kernel = (src: number, dst: number, n: number, stride: number) => void;
 
@@ -209,6 +342,12 @@ export interface Simd {
   /** The inverse of `shuffle8`. */
   unshuffle8: Kernel;
   /**
+   * Decodes the BloscLZ stream at `[ip, ipEnd)` into `[op, opEnd)`; returns
+   * the end of the output, or a negative number for a malformed stream. At
+   * least 8 bytes of memory must follow `ipEnd`.
+   */
+  blosclz: (ip: number, ipEnd: number, op: number, opEnd: number) => number;
+  /**
    * Makes the memory at least `size` bytes and returns a view of all of it,
    * or `undefined` when it cannot grow that far (the caller then uses the
    * scalar code).
@@ -216,7 +355,7 @@ export interface Simd {
   reserve(size: number): Uint8Array | undefined;
 }
 
-function load8(): Simd | undefined {
+function instantiate(): Simd | undefined {
   try {
     if (typeof WebAssembly !== "object") return undefined;
     const bytes = moduleBytes();
@@ -229,6 +368,7 @@ function load8(): Simd | undefined {
       memory,
       shuffle8: exports.shuffle8 as Kernel,
       unshuffle8: exports.unshuffle8 as Kernel,
+      blosclz: exports.blosclz as Simd["blosclz"],
       reserve(size: number): Uint8Array | undefined {
         if (size > MAX_MEMORY) return undefined;
         if (memory.buffer.byteLength < size) {
@@ -248,11 +388,22 @@ function load8(): Simd | undefined {
 }
 
 /** The kernels, or `undefined` where WebAssembly SIMD is not available. */
-export const simd: Simd | undefined = load8();
+export const simd: Simd | undefined = instantiate();
 
 /** Where {@linkcode shuffleInto} puts the shuffled block: after the input, aligned. */
 function outputAt(size: number): number {
   return (size + 15) & ~15;
+}
+
+/**
+ * Where compressed streams of a block of `size` bytes are copied for the
+ * BloscLZ decoder: after the block and its unshuffled copy. The decoder may
+ * read 8 bytes past a stream, so `mem` must hold the stream plus 8 bytes
+ * from here; memory reserved for three blocks leaves room for any stream
+ * shorter than the block.
+ */
+export function inputAt(size: number): number {
+  return outputAt(outputAt(size) + size);
 }
 
 /**

@@ -8,7 +8,7 @@ import { CodecError } from "../codec.ts";
 import { BLOSC_HEADER_SIZE, type BloscHeader, FLAG_DONT_SPLIT, readHeader } from "./header.ts";
 import { MAX_EXPANSION, STREAM_DECODERS } from "./_streams.ts";
 import { bitunshuffle, unshuffle } from "./_shuffle.ts";
-import { type Simd, simd, unshuffleFrom } from "./_simd.ts";
+import { inputAt, type Simd, simd, unshuffleFrom } from "./_simd.ts";
 import { readU32 } from "./_util.ts";
 
 /**
@@ -108,9 +108,10 @@ export function decompress(frame: Uint8Array, options: DecompressOptions = {}): 
   }
   const out = new Uint8Array(nbytes);
   // Byte-shuffled float64 blocks (what aiomas sends) are decoded into the
-  // memory of the SIMD kernels and unshuffled there.
+  // memory of the WebAssembly kernels (by its BloscLZ decoder, for BloscLZ)
+  // and unshuffled there.
   let kernels = header.shuffle === "byte" && header.typesize === 8 ? simd : undefined;
-  const simdMemory = kernels?.reserve(2 * blocksize + 16);
+  const simdMemory = kernels?.reserve(3 * blocksize + 64);
   if (!simdMemory) kernels = undefined;
   if (header.shuffle !== "none" && !kernels && scratch.length < blocksize) {
     scratch = new Uint8Array(Math.max(blocksize, 1 << 16));
@@ -159,6 +160,10 @@ function decodeBlock(
     );
   }
   const decode = STREAM_DECODERS[flags >> 5];
+  // With the kernels, `target` is their memory and BloscLZ streams are copied
+  // in and decoded there.
+  const wasmBlosclz = kernels && flags >> 5 === 0 ? kernels.blosclz : undefined;
+  const input = inputAt(size);
   for (let s = 0; s < nsplits; s++) {
     if (pos + 4 > ctbytes) {
       throw new CodecError(`Truncated Blosc frame: block ${block} stream ${s} has no length`);
@@ -176,9 +181,14 @@ function decodeBlock(
       // Streams that did not compress are stored as they are.
       target.set(frame.subarray(pos, pos + cbytes), t);
     } else {
-      let end: number;
+      let end = -1;
       try {
-        end = decode(frame, pos, pos + cbytes, target, t, t + neblock);
+        if (wasmBlosclz && cbytes + 8 <= target.length - input) {
+          target.set(frame.subarray(pos, pos + cbytes), input);
+          end = wasmBlosclz(input, input + cbytes, t, t + neblock);
+        }
+        // A stream the kernel rejects is decoded again here for the error.
+        if (end < 0) end = decode(frame, pos, pos + cbytes, target, t, t + neblock);
       } catch (error) {
         if (!(error instanceof CodecError)) throw error;
         throw new CodecError(`Blosc block ${block} stream ${s}: ${error.message}`, {
