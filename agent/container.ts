@@ -144,6 +144,8 @@ export class Container implements AsyncDisposable {
   readonly #agents = new Map<string, Agent>();
   readonly #agentsRouter = new Router({});
   readonly #connections = new Map<string, Promise<RpcClient>>();
+  /** The open connections among #connections, for the synchronous fast path of calls. */
+  readonly #ready = new Map<string, RpcClient>();
   readonly #outgoing = new Set<RpcClient>();
   readonly #cleanups = new Set<() => Promise<void>>();
   #server: RpcServer | undefined;
@@ -329,6 +331,7 @@ export class Container implements AsyncDisposable {
     );
     const attempts = [...this.#connections.values()];
     this.#connections.clear();
+    this.#ready.clear();
     await Promise.all([
       this.#server?.close(),
       ...[...this.#outgoing].map((client) => client.close()),
@@ -446,9 +449,11 @@ export class Container implements AsyncDisposable {
       throw this.#scope.signal.reason;
     }
     this.#outgoing.add(client);
+    this.#ready.set(target.base, client);
     const attempt = this.#connections.get(target.base);
     client.closed.then(() => {
       this.#outgoing.delete(client);
+      if (this.#ready.get(target.base) === client) this.#ready.delete(target.base);
       // A lost connection is replaced on the next call or connect.
       if (attempt !== undefined && this.#connections.get(target.base) === attempt) {
         this.#connections.delete(target.base);
@@ -479,10 +484,14 @@ export class Container implements AsyncDisposable {
     options: CallOptions | undefined,
   ): Promise<unknown> {
     this.#checkOpen();
-    const signal = options?.signal
-      ? AbortSignal.any([options.signal, this.#scope.signal])
-      : this.#scope.signal;
-    const client = await this.#connection(target, timeout, signal);
+    // Fast path: an open connection needs no waiting, so no abortable wrapper.
+    let client = this.#ready.get(target.base);
+    if (client === undefined) {
+      const signal = options?.signal
+        ? AbortSignal.any([options.signal, this.#scope.signal])
+        : this.#scope.signal;
+      client = await this.#connection(target, timeout, signal);
+    }
     try {
       return await client.call(path, args, kwargs, options);
     } catch (error) {
