@@ -1,6 +1,6 @@
 /** Helpers shared by the clocks. Not exported from `mod.ts`. */
 
-import type { ClockTime } from "./clock.ts";
+import type { ClockTime, TimerHandle } from "./clock.ts";
 
 const NS_PER_S = 1_000_000_000n;
 
@@ -84,4 +84,28 @@ export function toZonedUtc(
     }
   }
   return Temporal.Instant.fromEpochNanoseconds(epochNs(date)).toZonedDateTimeISO("UTC");
+}
+
+/**
+ * A sleep on any clock: resolves with `value` when the timer made by
+ * `schedule` fires, rejects with `signal.reason` (and cancels the timer) when
+ * `signal` aborts first.
+ */
+export function sleepOn<T>(
+  schedule: (run: () => void) => TimerHandle,
+  value: T,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      timer.cancel();
+      reject(signal!.reason);
+    };
+    const timer = schedule(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(value);
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

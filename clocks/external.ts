@@ -5,7 +5,7 @@
  */
 
 import type { Clock, ClockTime, SleepOptions, TimerHandle } from "./clock.ts";
-import { checkDelay, secondsToNs, toClockSeconds, toZonedUtc } from "./_util.ts";
+import { checkDelay, secondsToNs, sleepOn, toClockSeconds, toZonedUtc } from "./_util.ts";
 import { Timer } from "./_timer.ts";
 import { TimerHeap } from "./_heap.ts";
 
@@ -184,18 +184,7 @@ export class ExternalClock implements Clock {
   }
 
   #sleepAt<T>(when: number, value: T, signal: AbortSignal | undefined): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        timer.cancel();
-        reject(signal!.reason);
-      };
-      const timer = this.#schedule(when, () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(value);
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepOn((run) => this.#schedule(when, run), value, signal);
   }
 
   /** Queues `run`; a target that has already passed runs in a microtask. */

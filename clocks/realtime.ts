@@ -5,7 +5,7 @@
  */
 
 import type { Clock, ClockTime, SleepOptions, TimerHandle } from "./clock.ts";
-import { checkDelay, toClockSeconds } from "./_util.ts";
+import { checkDelay, sleepOn, toClockSeconds } from "./_util.ts";
 import { Timer } from "./_timer.ts";
 
 /** The longest delay `setTimeout` accepts, in milliseconds. */
@@ -83,18 +83,7 @@ export class RealtimeClock implements Clock {
   }
 
   #sleepAt<T>(when: number, value: T, signal: AbortSignal | undefined): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        timer.cancel();
-        reject(signal!.reason);
-      };
-      const timer = this.#schedule(when, () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(value);
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepOn((run) => this.#schedule(when, run), value, signal);
   }
 
   /** Arms `setTimeout`, re-arming until `time()` has reached `when`. */
