@@ -1,15 +1,17 @@
 /**
- * Byte shuffle and unshuffle for typesize 8 with WebAssembly SIMD, five to
- * ten times faster than the scalar code in `_shuffle.ts`.
+ * WebAssembly kernels for the hot loops of typesize-8 data: byte shuffle and
+ * unshuffle with SIMD (five to ten times faster than the scalar code in
+ * `_shuffle.ts`) and a BloscLZ decoder (about twice as fast as the one in
+ * `_blosclz.ts`, whose checks it repeats).
  *
  * The module is assembled here, byte by byte, from the few instructions it
- * needs: for 16 elements at a time it loads eight 16-byte vectors and
- * transposes them with three rounds of `i8x16.shuffle` (interleaving bytes,
- * then 16-bit and 32-bit lanes, or the reverse), then stores eight vectors.
- * Work happens in the module's own memory: the caller copies a block in,
- * or decodes straight into it, and copies the result out. Where WebAssembly
- * or its SIMD extension is missing, {@linkcode simd} is `undefined` and the
- * callers use the scalar code.
+ * needs. The shuffles take 16 elements at a time: eight 16-byte vectors,
+ * transposed with three rounds of `i8x16.shuffle` (interleaving bytes, then
+ * 16-bit and 32-bit lanes, or the reverse). Work happens in the module's own
+ * memory: the caller copies a block or a compressed stream in, or decodes
+ * straight into it, and copies the result out. Where WebAssembly or its SIMD
+ * extension is missing, {@linkcode simd} is `undefined` and the callers use
+ * the TypeScript code.
  *
  * @module
  */
@@ -303,226 +305,26 @@ function blosclzBody(): number[] {
   return [...leb(all.length), ...all];
 }
 
-// The BloscLZ encoder: exactly `blosclzCompress` of `_blosclz.ts` (same
-// output; see there for the reasoning), with the hash table at `table` in
-// this memory, cleared at each call. Parameters: 0 start, 1 end, 2 op,
-// 3 opLimit, 4 skipShift, 5 table; returns the output end or -1.
-const E_START = 0, E_END = 1, E_OP = 2, E_LIMIT = 3, E_SKIP = 4, E_TABLE = 5;
-const E_SHIFT = 6, E_MATCH_LIMIT = 7, E_SCAN_LIMIT = 8, E_OP_START = 9, E_CHECKPOINT = 10;
-const E_ANCHOR = 11, E_IP = 12, E_MISSES = 13, E_SEQ = 14, E_SLOT = 15, E_REF = 16;
-const E_DIST = 17, E_MP = 18, E_RP = 19, E_DIFF = 20, E_LEN = 21, E_N = 22, E_MISS = 23;
-const E_LOCALS = 18;
-const I32_XOR = [0x73];
-const I32_SHR_S = [0x75];
-const I32_CLZ = [0x67];
-const I32_CTZ = [0x68];
-const I32_NE = [0x47];
-const I32_GT_S = [0x4a];
-const SELECT = [0x1b];
-const load32 = [0x28, 0, 0];
-const store32 = [0x36, 0, 0];
-const MEMORY_COPY = [0xfc, 0x0a, 0, 0];
-const MEMORY_FILL = [0xfc, 0x0b, 0];
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
-/** `block { loop { body } }`, where `br 1` leaves and `br 0` repeats. */
-const blockLoop = (body: number[]) => [...BLOCK, ...LOOP, ...body, ...END_OP, ...END_OP];
-/** max(a, b) of two values already computed as code. */
-const maxOf = (a: number[], b: number[]) => [...a, ...b, ...a, ...b, ...I32_GT_S, ...SELECT];
-const minOf = (a: number[], b: number[]) => [...a, ...b, ...a, ...b, ...[0x48], ...SELECT];
-/** The address of the table slot of the 4 bytes at `[at]`. */
-const slotOf = (at: number[]) => [
-  ...[...at, ...load32, ...i32Const(0x9e3779b1), ...I32_MUL, ...get(E_SHIFT), ...I32_SHR_U],
-  ...[...i32Const(2), ...I32_SHL, ...get(E_TABLE), ...I32_ADD],
-];
-
-/** Literal runs of up to 32 bytes from `anchor` to `to`; leaves anchor at `to`. */
-function writeLiteralsTo(to: number[]): number[] {
-  return blockLoop([
-    ...[...get(E_ANCHOR), ...to, ...I32_GE_U, ...brIf(1)],
-    ...[...minOf(i32Const(32), [...to, ...get(E_ANCHOR), ...I32_SUB]), ...set(E_N)],
-    ...[...get(E_OP), ...get(E_N), ...i32Const(1), ...I32_SUB, ...store8()],
-    ...[...get(E_OP), ...i32Const(1), ...I32_ADD, ...get(E_ANCHOR), ...get(E_N), ...MEMORY_COPY],
-    ...[...get(E_OP), ...i32Const(1), ...I32_ADD, ...get(E_N), ...I32_ADD, ...set(E_OP)],
-    ...[...get(E_ANCHOR), ...get(E_N), ...I32_ADD, ...set(E_ANCHOR)],
-    ...br(0),
-  ]);
-}
-
-function writeMatchCode(): number[] {
-  const far = [...get(E_DIST), ...i32Const(8191), ...I32_GT_U];
-  // high = far ? 31 : (dist - 1) >> 8, kept in E_N
-  const high = [
-    ...[...i32Const(31), ...get(E_DIST), ...i32Const(1), ...I32_SUB, ...i32Const(8), ...I32_SHR_U],
-    ...[...far, ...SELECT, ...set(E_N)],
-  ];
-  const emit = (value: number[]) => [
-    ...[...get(E_OP), ...value, ...store8()],
-    ...bump(E_OP, 1),
-  ];
-  return [
-    ...high,
-    ...ifElse(
-      [...get(E_LEN), ...i32Const(8), ...I32_LE_U],
-      emit([...get(E_LEN), ...i32Const(2), ...I32_SUB, ...i32Const(5), ...I32_SHL, ...get(E_N), ...I32_OR]),
-      [
-        ...emit([...i32Const(7 << 5), ...get(E_N), ...I32_OR]),
-        ...[...get(E_LEN), ...i32Const(9), ...I32_SUB, ...set(E_LEN)],
-        ...whileNot([...get(E_LEN), ...i32Const(255), ...I32_LT_U], [
-          ...emit(i32Const(255)),
-          ...[...get(E_LEN), ...i32Const(255), ...I32_SUB, ...set(E_LEN)],
-        ]),
-        ...emit(get(E_LEN)),
-      ],
-    ),
-    ...ifElse(far, [
-      ...emit(i32Const(255)),
-      ...emit([...get(E_DIST), ...i32Const(8192), ...I32_SUB, ...i32Const(8), ...I32_SHR_U]),
-      ...emit([...get(E_DIST), ...i32Const(8192), ...I32_SUB]),
-    ], emit([...get(E_DIST), ...i32Const(1), ...I32_SUB])),
-  ];
-}
-
-function blosclzEncoderBody(): number[] {
-  const length = [...get(E_END), ...get(E_START), ...I32_SUB];
-  const hashLog = maxOf(
-    i32Const(8),
-    minOf(i32Const(14), [...i32Const(32), ...length, ...i32Const(1), ...I32_SUB, ...I32_CLZ, ...I32_SUB]),
-  );
-  const prologue = [
-    ...failIf([...length, ...i32Const(16), ...I32_LT_U]),
-    ...[...i32Const(32), ...hashLog, ...I32_SUB, ...set(E_SHIFT)],
-    // Clear the 4 << hashLog bytes of the table.
-    ...[...get(E_TABLE), ...i32Const(0), ...i32Const(4), ...hashLog, ...I32_SHL, ...MEMORY_FILL],
-    ...[...get(E_END), ...i32Const(8), ...I32_SUB, ...set(E_MATCH_LIMIT)],
-    ...[...get(E_MATCH_LIMIT), ...i32Const(4), ...I32_SUB, ...set(E_SCAN_LIMIT)],
-    ...[...get(E_OP), ...set(E_OP_START)],
-    ...[...get(E_START), ...maxOf(i32Const(4096), [...length, ...i32Const(3), ...I32_SHR_U])],
-    ...[...I32_ADD, ...set(E_CHECKPOINT)],
-    ...[...get(E_START), ...set(E_ANCHOR), ...get(E_START), ...i32Const(1), ...I32_ADD, ...set(E_IP)],
-  ];
-  // Depths inside the main loop body: 0 = "continue" block, 1 = loop, 2 = exit.
-  const miss = [
-    ...[...get(E_IP), ...i32Const(1), ...I32_ADD, ...get(E_MISSES), ...get(E_SKIP), ...I32_SHR_U],
-    ...[...I32_ADD, ...set(E_IP), ...bump(E_MISSES, 1)],
-    ...ifThen([...get(E_IP), ...get(E_CHECKPOINT), ...I32_GE_U], [
-      // Give up on data that has not compressed at all so far.
-      ...failIf([
-        ...[...get(E_OP), ...get(E_OP_START), ...I32_SUB, ...i32Const(32), ...I32_MUL],
-        ...[...get(E_IP), ...get(E_START), ...I32_SUB, ...i32Const(31), ...I32_MUL, ...I32_GT_S],
-      ]),
-      ...[...get(E_END), ...set(E_CHECKPOINT)],
-    ]),
-  ];
-  const extend = [
-    ...[...get(E_IP), ...i32Const(4), ...I32_ADD, ...set(E_MP)],
-    ...[...get(E_REF), ...i32Const(4), ...I32_ADD, ...set(E_RP)],
-    ...blockLoop([
-      ...ifThen([...get(E_MP), ...get(E_SCAN_LIMIT), ...I32_GT_U], [
-        ...blockLoop([
-          ...[...get(E_MP), ...get(E_MATCH_LIMIT), ...I32_GE_U, ...brIf(1)],
-          ...[...get(E_MP), ...load8(), ...get(E_RP), ...load8(), ...I32_NE, ...brIf(1)],
-          ...[...bump(E_MP, 1), ...bump(E_RP, 1), ...br(0)],
-        ]),
-        ...br(2),
-      ]),
-      ...[...get(E_MP), ...load32, ...get(E_RP), ...load32, ...I32_XOR, ...set(E_DIFF)],
-      ...ifThen([...get(E_DIFF), ...i32Const(0), ...I32_NE], [
-        ...[...get(E_MP), ...get(E_DIFF), ...I32_CTZ, ...i32Const(3), ...I32_SHR_U, ...I32_ADD],
-        ...[...set(E_MP), ...br(2)],
-      ]),
-      ...[...bump(E_MP, 4), ...bump(E_RP, 4), ...br(0)],
-    ]),
-  ];
-  const backward = blockLoop([
-    ...[...get(E_IP), ...get(E_ANCHOR), ...I32_LE_U, ...brIf(1)],
-    ...[...get(E_REF), ...get(E_START), ...I32_LE_U, ...brIf(1)],
-    ...[...get(E_IP), ...load8(0), ...get(E_REF), ...i32Const(1), ...I32_SUB, ...load8()],
-    ...[...get(E_IP), ...i32Const(1), ...I32_SUB, ...load8(), ...I32_NE, ...brIf(1)],
-    ...[...get(E_IP), ...i32Const(1), ...I32_SUB, ...set(E_IP)],
-    ...[...get(E_REF), ...i32Const(1), ...I32_SUB, ...set(E_REF), ...br(0)],
-  ]);
-  const literals = [...get(E_IP), ...get(E_ANCHOR), ...I32_SUB];
-  const body = [
-    ...[...get(E_IP), ...get(E_SCAN_LIMIT), ...I32_GE_U, ...brIf(2)],
-    ...BLOCK, // "continue" leaves this block
-    ...[...get(E_IP), ...load32, ...set(E_SEQ)],
-    ...[...slotOf(get(E_IP)), ...set(E_SLOT)],
-    ...[...get(E_SLOT), ...load32, ...set(E_REF)], // position - start + 1, or 0
-    ...[...get(E_SLOT), ...get(E_IP), ...get(E_START), ...I32_SUB, ...i32Const(1), ...I32_ADD, ...store32],
-    ...[...i32Const(1), ...set(E_MISS)],
-    ...ifThen([...get(E_REF), ...i32Const(0), ...I32_NE], [
-      ...[...get(E_REF), ...get(E_START), ...I32_ADD, ...i32Const(1), ...I32_SUB, ...set(E_REF)],
-      ...[...get(E_IP), ...get(E_REF), ...I32_SUB, ...set(E_DIST)],
-      ...ifThen([...get(E_DIST), ...i32Const(8192 + 65535), ...I32_LE_U], [
-        ...[...get(E_REF), ...load32, ...get(E_SEQ), ...I32_NE, ...set(E_MISS)],
-      ]),
-    ]),
-    ...ifThen(get(E_MISS), [...miss, ...br(1)]),
-    ...extend,
-    // A far match costs two more bytes; short ones are not worth it.
-    ...ifThen([
-      ...[...get(E_DIST), ...i32Const(8191), ...I32_GT_U],
-      ...[...get(E_MP), ...get(E_IP), ...I32_SUB, ...i32Const(5), ...I32_LT_U, ...I32_AND],
-    ], [...bump(E_IP, 1), ...br(1)]),
-    ...[...i32Const(0), ...set(E_MISSES)],
-    ...backward,
-    ...[...get(E_MP), ...get(E_IP), ...I32_SUB, ...set(E_LEN)],
-    ...failIf([
-      ...[...get(E_OP), ...literals, ...I32_ADD, ...literals, ...i32Const(5), ...I32_SHR_U, ...I32_ADD],
-      ...[...i32Const(7), ...I32_ADD, ...get(E_LEN), ...i32Const(255), ...I32_DIV_U, ...I32_ADD],
-      ...[...get(E_LIMIT), ...I32_GT_S],
-    ]),
-    ...writeLiteralsTo(get(E_IP)),
-    ...writeMatchCode(),
-    ...[...get(E_MP), ...tee(E_IP), ...set(E_ANCHOR)],
-    // Index the last positions of the match so the next run finds it.
-    ...ifThen([...get(E_IP), ...get(E_SCAN_LIMIT), ...I32_LT_U], [
-      ...slotOf([...get(E_IP), ...i32Const(2), ...I32_SUB]),
-      ...[...get(E_IP), ...i32Const(2), ...I32_SUB, ...get(E_START), ...I32_SUB, ...i32Const(1)],
-      ...[...I32_ADD, ...store32],
-    ]),
-    ...END_OP, // end of the "continue" block
-    ...br(0),
-  ];
-  const tail = [...get(E_END), ...get(E_ANCHOR), ...I32_SUB];
-  const code = [
-    ...prologue,
-    ...blockLoop(body),
-    ...failIf([
-      ...[...get(E_OP), ...tail, ...I32_ADD, ...tail, ...i32Const(5), ...I32_SHR_U, ...I32_ADD],
-      ...[...i32Const(1), ...I32_ADD, ...get(E_LIMIT), ...I32_GT_S],
-    ]),
-    ...writeLiteralsTo(get(E_END)),
-    ...get(E_OP),
-    ...END_OP,
-  ];
-  const all = [1, E_LOCALS, I32, ...code];
-  return [...leb(all.length), ...all];
-}
-
 const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const EXPORT_FUNC = 0x00;
 const EXPORT_MEMORY = 0x02;
 
-export function moduleBytes(): Uint8Array<ArrayBuffer> {
+function moduleBytes(): Uint8Array<ArrayBuffer> {
   const kernelType = [0x60, 4, I32, I32, I32, I32, 0]; // (i32 x 4) -> ()
   const decoderType = [0x60, 4, I32, I32, I32, I32, 1, I32]; // (i32 x 4) -> i32
-  const encoderType = [0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32]; // (i32 x 6) -> i32
   const exports = [
     ...[...name("memory"), EXPORT_MEMORY, 0],
     ...[...name("shuffle8"), EXPORT_FUNC, 0],
     ...[...name("unshuffle8"), EXPORT_FUNC, 1],
     ...[...name("blosclz"), EXPORT_FUNC, 2],
-    ...[...name("blosclzCompress"), EXPORT_FUNC, 3],
   ];
   return new Uint8Array([
     ...MAGIC_AND_VERSION,
-    ...section(1, [3, ...kernelType, ...decoderType, ...encoderType]), // types
-    ...section(3, [4, 0, 0, 1, 2]), // the functions' types
+    ...section(1, [2, ...kernelType, ...decoderType]), // types
+    ...section(3, [3, 0, 0, 1]), // the functions' types
     ...section(5, [1, 0x00, 1]), // one memory, at least one page
-    ...section(7, [5, ...exports]),
-    ...section(10, [4, ...shuffleBody(), ...unshuffleBody(), ...blosclzBody(), ...blosclzEncoderBody()]),
+    ...section(7, [4, ...exports]),
+    ...section(10, [3, ...shuffleBody(), ...unshuffleBody(), ...blosclzBody()]),
   ]);
 }
 
@@ -550,18 +352,6 @@ export interface Simd {
    */
   blosclz: (ip: number, ipEnd: number, op: number, opEnd: number) => number;
   /**
-   * `blosclzCompress` of `_blosclz.ts` (the same output) on this memory, with
-   * a hash table of up to 64 KiB at `table`.
-   */
-  blosclzCompress: (
-    start: number,
-    end: number,
-    op: number,
-    opLimit: number,
-    skipShift: number,
-    table: number,
-  ) => number;
-  /**
    * Makes the memory at least `size` bytes and returns a view of all of it,
    * or `undefined` when it cannot grow that far (the caller then uses the
    * scalar code).
@@ -583,7 +373,6 @@ function instantiate(): Simd | undefined {
       shuffle8: exports.shuffle8 as Kernel,
       unshuffle8: exports.unshuffle8 as Kernel,
       blosclz: exports.blosclz as Simd["blosclz"],
-      blosclzCompress: exports.blosclzCompress as Simd["blosclzCompress"],
       reserve(size: number): Uint8Array | undefined {
         if (size > MAX_MEMORY) return undefined;
         if (memory.buffer.byteLength < size) {

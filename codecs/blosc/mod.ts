@@ -7,10 +7,11 @@
  * frame python-blosc writes. `MsgPackBlosc` is the MsgPack codec with its
  * bytes compressed this way, wire-compatible with Python aiomas.
  *
- * Everything is TypeScript except the byte shuffle of 8-byte elements (the
- * default), which runs as a small WebAssembly SIMD kernel built in memory
- * when the runtime supports it (the memory it keeps is at most 16 MiB), and
- * in TypeScript otherwise.
+ * Everything is TypeScript except, for 8-byte elements with byte shuffle
+ * (the default), the shuffle and the BloscLZ decoding: small WebAssembly
+ * kernels assembled in memory from our own code, used when the runtime
+ * supports WebAssembly SIMD (the memory they keep is at most 24 MiB), with
+ * the TypeScript code otherwise.
  *
  * @example Compress and decompress
  * ```ts
