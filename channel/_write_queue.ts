@@ -62,7 +62,9 @@ export class WriteQueue {
 
   /**
    * Queues one frame: the header and `payload`, which are always written
-   * together. Does nothing once the queue is closed.
+   * together. Does nothing once the queue is closed. `payload` is copied
+   * before this returns (the channel relies on it: its payloads live in a
+   * reused scratch buffer).
    */
   enqueue(payload: Uint8Array): void {
     if (this.#closed || this.#failed) return;

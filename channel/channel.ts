@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Codec, CodecClass } from "../codecs/codec.ts";
+import { type Codec, type CodecClass, detachedDecoder, transientEncoder } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
@@ -136,6 +136,17 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 
   readonly #conn: Conn;
   readonly #codecClass: CodecClass;
+  /**
+   * Encodes an outgoing message. The write queue copies every payload before
+   * `enqueue` returns, so this is the codec's transient encode when it has
+   * one (a reused buffer, no fresh memory per message).
+   */
+  readonly #encodeMessage: (message: unknown) => Uint8Array;
+  /**
+   * Decodes an incoming frame. When the codec has a detached decode (results
+   * hold no views of the frame), the read buffer is reused.
+   */
+  readonly #decodeFrame: (frame: Uint8Array) => unknown;
   readonly #reader: FrameReader;
   readonly #writer: WriteQueue;
   readonly #maxFrameSize: number;
@@ -178,8 +189,15 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     this.localAddress = conn.localAddress;
     this.#codecClass = options.codec ?? Json;
     this.codec = new this.#codecClass(options.extraSerializers ?? []);
+    const codec = this.codec;
+    this.#encodeMessage = transientEncoder(codec) ?? ((message) => codec.encode(message));
+    const detached = detachedDecoder(codec);
+    this.#decodeFrame = detached ?? ((frame) => codec.decode(frame));
     this.#maxFrameSize = options.maxFrameSize ?? MAX_FRAME_SIZE;
-    this.#reader = new FrameReader({ maxFrameSize: this.#maxFrameSize });
+    this.#reader = new FrameReader({
+      maxFrameSize: this.#maxFrameSize,
+      reuseBuffer: detached !== undefined,
+    });
     this.#highWaterMark = options.highWaterMark ?? HIGH_WATER_MARK;
     this.#writer = new WriteQueue(conn, (error) => this.#onWriteError(error));
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -370,8 +388,9 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     return this.#sendNow(content, { signal: options?.signal, timeout: left });
   }
 
+  /** Encodes a message; the result is only valid until the next call (see `#encodeMessage`). */
   #encode(message: unknown[]): Uint8Array {
-    const payload = this.codec.encode(message);
+    const payload = this.#encodeMessage(message);
     if (payload.length > this.#maxFrameSize) {
       throw new ProtocolError(
         `A message of ${payload.length} bytes to ${this.#peer} exceeds the limit of ` +
@@ -474,7 +493,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   #onFrame(frame: Uint8Array): void {
     let message: unknown;
     try {
-      message = this.codec.decode(frame);
+      message = this.#decodeFrame(frame);
     } catch (error) {
       this.#onUndecodable(frame, error);
       return;

@@ -2,10 +2,12 @@
  * Framing: a 4-byte big-endian length, then that many payload bytes.
  *
  * {@linkcode FrameReader} reassembles frames from reads of any size without
- * copying them: frames are views into its receive buffers. A buffer is never
- * written twice, so a view (and any view a decoder makes into it) stays valid;
- * when a buffer is used up, the reader starts a new one and copies only the
- * bytes of the one incomplete frame over.
+ * copying them: frames are views into its receive buffers. By default a
+ * buffer is never written twice, so a view (and any view a decoder makes into
+ * it) stays valid; when a buffer is used up, the reader starts a new one and
+ * copies only the bytes of the one incomplete frame over. With
+ * `reuseBuffer`, it moves those bytes to the start of the same buffer
+ * instead, and a frame is only valid until the next `readable()` or `push()`.
  *
  * @module
  */
@@ -90,6 +92,18 @@ export interface FrameReaderOptions {
    * @default {READ_BUFFER_SIZE}
    */
   readonly bufferSize?: number;
+  /**
+   * Reuse the receive buffer: when it is used up, the bytes of the
+   * incomplete frame move to its start instead of to a new buffer (fresh
+   * memory is expensive). A frame from {@linkcode FrameReader.next} is then
+   * only valid until the next {@linkcode FrameReader.readable} or
+   * {@linkcode FrameReader.push}: decode it (into values that hold no views of
+   * it) or copy it before reading on. Frames larger than the buffer still get
+   * a buffer of their own.
+   *
+   * @default {false}
+   */
+  readonly reuseBuffer?: boolean;
 }
 
 /**
@@ -124,6 +138,7 @@ export class FrameReader {
   readonly maxFrameSize: number;
   readonly #bufferSize: number;
   readonly #minRead: number;
+  readonly #reuse: boolean;
   #buffer: Uint8Array;
   /** Start of the first unconsumed byte. */
   #start = 0;
@@ -148,6 +163,7 @@ export class FrameReader {
     this.maxFrameSize = maxFrameSize;
     this.#bufferSize = bufferSize;
     this.#minRead = Math.min(MIN_READ_SIZE, bufferSize >> 2);
+    this.#reuse = options.reuseBuffer ?? false;
     this.#buffer = new Uint8Array(bufferSize);
   }
 
@@ -221,7 +237,8 @@ export class FrameReader {
 
   /**
    * The next complete payload, as a view into a receive buffer that is
-   * never written again, or `undefined` when no complete frame is buffered.
+   * never written again (with `reuseBuffer`: until the next `readable()` or
+   * `push()`), or `undefined` when no complete frame is buffered.
    *
    * @throws {ProtocolError} when a header announces more than
    * {@linkcode FrameReader.maxFrameSize}.
@@ -249,10 +266,20 @@ export class FrameReader {
     return length;
   }
 
-  /** Moves the incomplete frame to a new buffer of `size` bytes. */
+  /**
+   * Moves the incomplete frame to a new buffer of `size` bytes, or, with
+   * `reuseBuffer`, to the start of the current one when that is of the
+   * standard size and `size` is too.
+   */
   #grow(size: number): void {
-    const next = new Uint8Array(size);
     const pending = this.#end - this.#start;
+    if (this.#reuse && size === this.#bufferSize && this.#buffer.length === size) {
+      if (pending > 0) this.#buffer.copyWithin(0, this.#start, this.#end);
+      this.#start = 0;
+      this.#end = pending;
+      return;
+    }
+    const next = new Uint8Array(size);
     if (pending > 0) next.set(this.#buffer.subarray(this.#start, this.#end));
     this.#buffer = next;
     this.#start = 0;

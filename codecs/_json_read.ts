@@ -3,12 +3,14 @@
  * and `-Infinity`, integers of any size, and `__type__` tags.
  *
  * The fast path is one `JSON.parse`. Only text that might hold one of the
- * extras (a digit run of 16 or more, a `NaN`/`Infinity` token, a `__type__`
- * key, possibly spelled with escapes) takes the slow path: the non-standard
- * tokens are replaced by sentinel number literals that do not occur in the
- * text, and a `JSON.parse` reviver uses the source text of each number
- * (JSON.parse source access) to restore them and to read big integers as
- * `bigint`.
+ * extras takes the slow path: text with a `__type__` key (possibly spelled
+ * with escapes), text that `JSON.parse` rejects and that holds a
+ * `NaN`/`Infinity` token, and text whose parsed value holds an integer
+ * beyond the safe range (whose digits only the source has). On the slow
+ * path, the non-standard tokens are replaced by sentinel number literals
+ * that do not occur in the text, and a `JSON.parse` reviver uses the source
+ * text of each number (JSON.parse source access) to restore them and to read
+ * big integers as `bigint`.
  *
  * @module
  */
@@ -17,15 +19,19 @@ import { CodecError } from "./codec.ts";
 import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
 
 /**
- * Anything that may need the slow path: an integer of 16 or more digits (a
- * safe integer has at most 16; the digits of a float's fraction do not
- * count), NaN/Infinity, a `__type__` key, or `\u` escapes of the characters
- * of `__type__` (`_` 5f, `e` 65, `p` 70, `t` 74, `y` 79).
+ * `\u` escapes of the characters of `__type__` (`_` 5f, `e` 65, `p` 70,
+ * `t` 74, `y` 79): a key spelled with them is a `__type__` key too.
  */
-const MAYBE_SPECIAL = /(?<![\d.])\d{16,}(?![\d.eE])|NaN|Infinity|__type__|\\u00(?:5[fF]|65|7[049])/;
+const ESCAPED_TYPE_CHAR = /\\u00(?:5[fF]|65|7[049])/;
 const INTEGER_SOURCE = /^-?\d+$/;
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/**
+ * Decoding with `fatal: true` costs ~10x more than without, so text is
+ * decoded leniently and checked for U+FFFD (the replacement character);
+ * only text holding one is decoded again strictly to tell.
+ */
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 /** Inputs up to this many bytes are turned into text by a JS loop when ASCII. */
 const SMALL_INPUT = 256;
@@ -74,12 +80,64 @@ export function parseJsonBytes(bytes: Uint8Array, registry: SerializerRegistry):
 
 /** Parses JSON text into values, replacing tagged maps through `registry`. */
 export function parseJson(text: string, registry: SerializerRegistry): unknown {
-  return MAYBE_SPECIAL.test(text) ? parseSlow(text, registry) : parseFast(text);
+  if (text.includes("__type__") || (text.includes("\\u00") && ESCAPED_TYPE_CHAR.test(text))) {
+    return parseSlow(text, registry);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    if (text.includes("NaN") || text.includes("Infinity")) return parseSlow(text, registry);
+    throw syntaxError(error);
+  }
+  return hasUnsafeInteger(value) ? parseSlow(text, registry) : value;
+}
+
+/**
+ * Whether a parsed value holds an integral number beyond the safe range: its
+ * source may be an integer that must be read as a `bigint` (the slow path
+ * decides from the source). Walks with an explicit stack, as deep as
+ * `JSON.parse` went.
+ */
+function hasUnsafeInteger(value: unknown): boolean {
+  if (typeof value === "number") return isUnsafeInteger(value);
+  if (typeof value !== "object" || value === null) return false;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item = node[i];
+        if (typeof item === "number") {
+          if (isUnsafeInteger(item)) return true;
+        } else if (typeof item === "object" && item !== null) {
+          stack.push(item);
+        }
+      }
+    } else {
+      for (const key in node) {
+        const item = (node as Record<string, unknown>)[key];
+        if (typeof item === "number") {
+          if (isUnsafeInteger(item)) return true;
+        } else if (typeof item === "object" && item !== null) {
+          stack.push(item);
+        }
+      }
+    }
+  }
+  return false;
+}
+
+function isUnsafeInteger(value: number): boolean {
+  return (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER) &&
+    Number.isFinite(value);
 }
 
 function decodeUtf8(bytes: Uint8Array): string {
+  const text = textDecoder.decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
   try {
-    return textDecoder.decode(bytes);
+    return strictDecoder.decode(bytes);
   } catch (error) {
     throw new CodecError("JSON data is not valid UTF-8", { cause: error });
   }

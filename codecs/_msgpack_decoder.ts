@@ -21,7 +21,13 @@ const KEY_CACHE_SIZE = 4096;
 /** Buffers up to this size keep their DataView between calls. */
 const VIEW_CACHE_LIMIT = 0x100000;
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/**
+ * Decoding with `fatal: true` costs up to 10x more than without, so strings
+ * are decoded leniently and checked for U+FFFD (the replacement character);
+ * only a string holding one is decoded again strictly to tell.
+ */
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 const TWO_32 = 0x100000000;
 /** `CODE_ARRAYS[n]` is a reused array of `n` char codes. */
@@ -54,8 +60,10 @@ export class Decoder {
   registry: SerializerRegistry | undefined = undefined;
   /** True while a `decode` runs; a serializer that decodes again gets its own decoder. */
   busy = false;
+  /** Whether bin values are copies (else views into the input). */
+  copyBin = false;
 
-  decode(data: Uint8Array, registry: SerializerRegistry): unknown {
+  decode(data: Uint8Array, registry: SerializerRegistry, copyBin = false): unknown {
     if (!(data instanceof Uint8Array)) {
       throw new CodecError(`MsgPack decodes a Uint8Array, got ${typeof data}`);
     }
@@ -65,6 +73,7 @@ export class Decoder {
     this.end = data.length;
     this.view = undefined;
     this.registry = registry;
+    this.copyBin = copyBin;
     try {
       if (this.end === 0) throw new CodecError("MsgPack data is empty");
       const value = this.read();
@@ -222,8 +231,8 @@ export class Decoder {
     const pos = this.pos;
     if (pos + length > this.end) this.truncated(length);
     this.pos = pos + length;
-    // A view, not a copy: the caller must not reuse the input buffer.
-    return this.src.subarray(pos, pos + length);
+    // A view, not a copy, unless asked: the caller must not reuse the input buffer.
+    return this.copyBin ? this.src.slice(pos, pos + length) : this.src.subarray(pos, pos + length);
   }
 
   readString(length: number): string {
@@ -247,11 +256,14 @@ export class Decoder {
   }
 
   readUtf8(pos: number, end: number): string {
-    let s: string;
-    try {
-      s = textDecoder.decode(this.src.subarray(pos, end));
-    } catch (error) {
-      throw new CodecError(`MsgPack str at offset ${pos} is not valid UTF-8`, { cause: error });
+    const bytes = this.src.subarray(pos, end);
+    let s = textDecoder.decode(bytes);
+    if (s.includes("\uFFFD")) {
+      try {
+        s = strictDecoder.decode(bytes);
+      } catch (error) {
+        throw new CodecError(`MsgPack str at offset ${pos} is not valid UTF-8`, { cause: error });
+      }
     }
     this.pos = end;
     return s;
@@ -383,4 +395,9 @@ const shared = new Decoder();
 /** Decodes `data` with the shared decoder (or a fresh one when called from a serializer). */
 export function decodeMsgPack(data: Uint8Array, registry: SerializerRegistry): unknown {
   return (shared.busy ? new Decoder() : shared).decode(data, registry);
+}
+
+/** Decodes `value` with bin values copied out of `data`: nothing in the result points into it. */
+export function decodeMsgPackDetached(data: Uint8Array, registry: SerializerRegistry): unknown {
+  return (shared.busy ? new Decoder() : shared).decode(data, registry, true);
 }

@@ -9,7 +9,9 @@
  * 4x its size (as msgpackr does), so that the next messages of that size fit
  * too; chunks above 8 MiB are not reused. Strings below 64 UTF-16 units are written by a
  * JS loop (no call into `TextEncoder`), longer ones with one shared
- * `TextEncoder.encodeInto`.
+ * `TextEncoder.encodeInto`. A transient encoder (for the channel, which
+ * copies payloads into its write batch at once) writes every result at the
+ * start of one reused scratch buffer instead.
  *
  * @module
  */
@@ -24,6 +26,8 @@ const CHUNK_SIZE = 0x4000;
 const MIN_ROOM = 0x800;
 /** Chunks above this size are not kept for later calls (so they are not held alive by small results). */
 const KEEP_LIMIT = 0x800000;
+/** A transient encoder keeps a scratch buffer up to this size between calls. */
+const TRANSIENT_KEEP = 0x100000;
 /** Strings shorter than this (in UTF-16 units) are encoded by the JS loop. */
 const JS_UTF8_LIMIT = 64;
 
@@ -44,10 +48,20 @@ export class Encoder {
   registry: SerializerRegistry | undefined = undefined;
   /** True while an `encode` runs; a serializer that encodes again gets its own encoder. */
   busy = false;
+  /**
+   * A transient encoder writes every result at the start of one scratch
+   * buffer: a result is only valid until the next call.
+   */
+  readonly transient: boolean;
+
+  constructor(transient = false) {
+    this.transient = transient;
+  }
 
   encode(value: unknown, registry: SerializerRegistry): Uint8Array {
     this.busy = true;
     this.registry = registry;
+    if (this.transient) this.pos = 0;
     this.start = this.pos;
     try {
       this.write(value);
@@ -61,7 +75,14 @@ export class Encoder {
     const start = this.start;
     const end = this.pos;
     const result = this.buf.subarray(start, end);
-    if (this.buf.length - end < MIN_ROOM || this.buf.length > KEEP_LIMIT) {
+    if (this.transient) {
+      // Keep the scratch buffer for the next call, unless it grew very large.
+      if (this.buf.length > TRANSIENT_KEEP) {
+        this.buf = new Uint8Array(CHUNK_SIZE);
+        this.view = new DataView(this.buf.buffer);
+      }
+      this.pos = 0;
+    } else if (this.buf.length - end < MIN_ROOM || this.buf.length > KEEP_LIMIT) {
       // Leave the chunk to the results in it; the next call takes a fresh one.
       this.buf = new Uint8Array(CHUNK_SIZE);
       this.view = new DataView(this.buf.buffer);
@@ -408,4 +429,15 @@ const shared = new Encoder();
 /** Encodes `value` with the shared encoder (or a fresh one when called from a serializer). */
 export function encodeMsgPack(value: unknown, registry: SerializerRegistry): Uint8Array {
   return (shared.busy ? new Encoder() : shared).encode(value, registry);
+}
+
+const scratch = new Encoder(true);
+
+/**
+ * Encodes `value` into a reused scratch buffer: the result is only valid
+ * until the next call (a serializer that encodes meanwhile gets its own
+ * encoder).
+ */
+export function encodeMsgPackTransient(value: unknown, registry: SerializerRegistry): Uint8Array {
+  return (scratch.busy ? new Encoder() : scratch).encode(value, registry);
 }

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { type Codec, CodecError } from "./codec.ts";
+import { type Codec, CodecError, DETACHED_DECODE, TRANSIENT_ENCODE } from "./codec.ts";
 import { type Serializer, SerializerRegistry } from "./serializers.ts";
 import { parseJsonBytes } from "./_json_read.ts";
 import { isPlainJson, writeJson } from "./_json_write.ts";
-import { encodeText } from "./_json_bytes.ts";
+import { encodeText, encodeTextTransient } from "./_json_bytes.ts";
 
 /**
  * JSON as Python's `json.dumps`/`json.loads` speak it, in UTF-8.
@@ -77,15 +77,22 @@ export class Json implements Codec {
    * @throws {CodecError} when a part of `value` cannot be written.
    */
   encode(value: unknown): Uint8Array {
-    let text: string;
+    return encodeText(this.#text(value));
+  }
+
+  /** Internal: `encode` into a reused buffer, valid until the next transient encode. */
+  [TRANSIENT_ENCODE](value: unknown): Uint8Array {
+    return encodeTextTransient(this.#text(value));
+  }
+
+  #text(value: unknown): string {
     try {
-      text = value !== undefined && isPlainJson(value)
+      return value !== undefined && isPlainJson(value)
         ? JSON.stringify(value)
         : writeJson(value, this.serializers);
     } catch (error) {
       throw wrapError(error);
     }
-    return encodeText(text);
   }
 
   /**
@@ -99,6 +106,11 @@ export class Json implements Codec {
     } catch (error) {
       throw wrapError(error);
     }
+  }
+
+  /** Internal: `decode`, which never returns views into `data` (JSON has no bytes). */
+  [DETACHED_DECODE](data: Uint8Array): unknown {
+    return this.decode(data);
   }
 }
 

@@ -4,10 +4,10 @@
  * @module
  */
 
-import type { Codec } from "./codec.ts";
+import { type Codec, DETACHED_DECODE, TRANSIENT_ENCODE } from "./codec.ts";
 import { type Serializer, SerializerRegistry } from "./serializers.ts";
-import { encodeMsgPack } from "./_msgpack_encoder.ts";
-import { decodeMsgPack } from "./_msgpack_decoder.ts";
+import { encodeMsgPack, encodeMsgPackTransient } from "./_msgpack_encoder.ts";
+import { decodeMsgPack, decodeMsgPackDetached } from "./_msgpack_decoder.ts";
 
 /**
  * MsgPack as Python's `msgpack.packb(data, use_bin_type=True)` writes it.
@@ -90,6 +90,11 @@ export class MsgPack implements Codec {
     return encodeMsgPack(value, this.serializers);
   }
 
+  /** Internal: `encode` into a reused buffer, valid until the next transient encode. */
+  [TRANSIENT_ENCODE](value: unknown): Uint8Array {
+    return encodeMsgPackTransient(value, this.serializers);
+  }
+
   /**
    * Decodes one value that fills `data` exactly.
    *
@@ -98,5 +103,10 @@ export class MsgPack implements Codec {
    */
   decode(data: Uint8Array): unknown {
     return decodeMsgPack(data, this.serializers);
+  }
+
+  /** Internal: `decode` with bin values copied, so that `data` may be reused. */
+  [DETACHED_DECODE](data: Uint8Array): unknown {
+    return decodeMsgPackDetached(data, this.serializers);
   }
 }

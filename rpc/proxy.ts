@@ -33,6 +33,12 @@ interface ProxyState {
    * a peer sending ever new proxy paths cannot grow this side's memory.
    */
   children: Map<string, WeakRef<object>> | undefined;
+  /**
+   * The child got last, held strongly (one per proxy, so memory stays
+   * bounded): `remote.add(...)` in a loop skips the map and the `WeakRef`.
+   */
+  lastKey: string | undefined;
+  lastChild: object | undefined;
 }
 
 /** Removes the cache entry of a collected child proxy. */
@@ -67,10 +73,19 @@ export function makeProxy(
   options?: CallOptions,
   parent?: object,
 ): object {
-  const state: ProxyState = { target, path, options, parent, children: undefined };
+  const state: ProxyState = {
+    target,
+    path,
+    options,
+    parent,
+    children: undefined,
+    lastKey: undefined,
+    lastChild: undefined,
+  };
   const text = () => describe(state);
   const handler: ProxyHandler<() => void> = {
     get(_fn, key) {
+      if (key === state.lastKey) return state.lastChild;
       if (typeof key === "symbol") {
         if (key === Symbol.toPrimitive || key === INSPECT_DENO || key === INSPECT_NODE) return text;
         if (key === Symbol.toStringTag) return "RemoteProxy";
@@ -86,6 +101,8 @@ export function makeProxy(
         children.set(key, new WeakRef(child));
         collected.register(child, { children, key });
       }
+      state.lastKey = key;
+      state.lastChild = child;
       return child;
     },
     apply(_fn, _this, args) {

@@ -158,3 +158,64 @@ Deno.test("FrameReader reports the bytes of an incomplete frame", () => {
   assertEquals(reader.buffered, 6);
   assertEquals(reader.pendingFrameSize, 9);
 });
+
+Deno.test("FrameReader with reuseBuffer reassembles random chunks in one buffer", () => {
+  const next = random(43);
+  for (let round = 0; round < 50; round++) {
+    const payloads = Array.from(
+      { length: 1 + Math.floor(next() * 40) },
+      (_, i) => payloadOf(Math.floor(next() ** 3 * 5000), round + i),
+    );
+    const stream = concat(payloads.map(encodeFrame));
+    const bufferSize = 64 + Math.floor(next() * 4096);
+    const reader = new FrameReader({ bufferSize, reuseBuffer: true });
+    const seen: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < stream.length) {
+      // Half the rounds read straight in, the others push; frames are copied at once.
+      if (round % 2 === 0) {
+        const target = reader.readable();
+        const size = Math.min(stream.length - offset, target.length, 1 + Math.floor(next() * 700));
+        target.set(stream.subarray(offset, offset + size));
+        reader.commit(size);
+        offset += size;
+      } else {
+        const size = Math.min(stream.length - offset, 1 + Math.floor(next() * 700));
+        reader.push(stream.subarray(offset, offset + size));
+        offset += size;
+      }
+      for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+        seen.push(frame.slice());
+      }
+    }
+    assertEquals(seen, payloads);
+    assertEquals(reader.buffered, 0);
+  }
+});
+
+Deno.test("FrameReader with reuseBuffer writes over handed-out frames and keeps one buffer", () => {
+  const reader = new FrameReader({ bufferSize: 256, reuseBuffer: true });
+  const buffers = new Set<ArrayBufferLike>();
+  let first: Uint8Array | undefined;
+  for (let i = 0; i < 200; i++) {
+    reader.push(encodeFrame(payloadOf(50, i)));
+    for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+      assertEquals(frame, payloadOf(50, i));
+      first ??= frame;
+      buffers.add(frame.buffer);
+    }
+  }
+  assertEquals(buffers.size, 1);
+  assert(first !== undefined && !payloadOf(50, 0).every((b, i) => first![i] === b), "overwritten");
+  // A frame larger than the buffer gets its own, then the reader returns to its size.
+  reader.push(encodeFrame(payloadOf(1000, 1)));
+  assertEquals(reader.next(), payloadOf(1000, 1));
+  for (let i = 0; i < 20; i++) {
+    reader.push(encodeFrame(payloadOf(50, i)));
+    const frame = reader.next()!;
+    assertEquals(frame, payloadOf(50, i));
+    buffers.add(frame.buffer);
+  }
+  // The first buffer, then one new buffer of the standard size after the large frame.
+  assertEquals(buffers.size, 2);
+});

@@ -167,3 +167,66 @@ Deno.test("json: our replies to Python requests decode to Python's values", asyn
     ],
   );
 });
+
+Deno.test("pipelined messages of mixed sizes keep their bytes (payloads encoded into a reused buffer)", async () => {
+  for (const codec of [MsgPack, Json]) {
+    const sizes = [0, 3, 40, 700, 5_000, 20_000, 70_000, 300_000, 9, 2_500];
+    const texts = sizes.map((n, i) => String.fromCharCode(97 + i).repeat(n) + "é€😀".repeat(i));
+    await using server = await startServer(
+      ["127.0.0.1", 0],
+      (channel) =>
+        channel.serve((request) => {
+          const content = request.content as [string, number];
+          request.reply([content, content[0].length]);
+        }),
+      { codec },
+    );
+    await using channel = await openConnection(server.address, { codec });
+    const calls = [];
+    for (let round = 0; round < 5; round++) {
+      for (const text of texts) calls.push(channel.send([text, round]));
+    }
+    const replies = await Promise.all(calls);
+    let i = 0;
+    for (let round = 0; round < 5; round++) {
+      for (const text of texts) {
+        assertEquals(replies[i++], [[text, round], text.length], `${codec.name} ${text.length}`);
+      }
+    }
+  }
+});
+
+Deno.test("decoded bin values survive later frames (the read buffer is reused)", async () => {
+  const bytesOf = (n: number, seed: number) => {
+    const bytes = new Uint8Array(n);
+    for (let i = 0; i < n; i++) bytes[i] = (seed * 31 + i * 7) & 0xff;
+    return bytes;
+  };
+  const kept: Uint8Array[] = [];
+  await using server = await startServer(["127.0.0.1", 0], (channel) =>
+    channel.serve((request) => {
+      const [bin, seed] = request.content as [Uint8Array, number];
+      kept.push(bin);
+      request.reply([bytesOf(bin.length, seed + 1), seed]);
+    }), { codec: MsgPack });
+  await using channel = await openConnection(server.address, { codec: MsgPack });
+  const sizes = [1, 100, 3_000, 20_000, 65_000, 70_000, 10];
+  const replies: [Uint8Array, number][] = [];
+  for (let round = 0; round < 4; round++) {
+    const calls = [];
+    for (let i = 0; i < 60; i++) {
+      const seed = round * 100 + i;
+      calls.push(channel.send([bytesOf(sizes[i % sizes.length], seed), seed]));
+    }
+    replies.push(...(await Promise.all(calls)) as [Uint8Array, number][]);
+  }
+  assertEquals(replies.length, 240);
+  assertEquals(kept.length, 240);
+  for (const [bin, seed] of replies) {
+    assertEquals(bin, bytesOf(bin.length, seed + 1), `reply ${seed}`);
+  }
+  for (let i = 0; i < kept.length; i++) {
+    const seed = Math.floor(i / 60) * 100 + (i % 60);
+    assertEquals(kept[i], bytesOf(sizes[i % 60 % sizes.length], seed), `request ${seed}`);
+  }
+});

@@ -193,3 +193,56 @@ Deno.test("Json finds Python's extras in long and non-ASCII input too", () => {
     "é",
   ]);
 });
+
+Deno.test("Json finds Python's extras in long text without a pre-scan", () => {
+  const pad = "x".repeat(400);
+  const registry = new SerializerRegistry([
+    { type: Set, serialize: (s: Set<unknown>) => [...s], deserialize: (d) => new Set(d as []) },
+  ]);
+  const tagged = new Json(registry);
+  const long = (json: string) => codec.decode(new TextEncoder().encode(json));
+  // Big integers, nested and at the top, next to floats with long fractions.
+  assertEquals(long(`{"p": "${pad}", "n": [1, {"b": 12345678901234567890}]}`), {
+    p: pad,
+    n: [1, { b: 12345678901234567890n }],
+  });
+  assertEquals(long(` -9007199254740993${" ".repeat(300)}`), -9007199254740993n);
+  assertEquals(long(`["${pad}", 0.12345678901234567890123, 9007199254740991, 1e300]`), [
+    pad,
+    0.12345678901234567890123,
+    9007199254740991,
+    1e300,
+  ]);
+  assertEquals(long(`["${pad}", 1.5e20, 123456789012345678901.0]`), [
+    pad,
+    1.5e20,
+    123456789012345678901.0,
+  ]);
+  // Bare tokens, and the same words inside strings.
+  assertEquals(long(`["${pad}", NaN, -Infinity, "NaN Infinity"]`), [
+    pad,
+    NaN,
+    -Infinity,
+    "NaN Infinity",
+  ]);
+  assertEquals(long(`["${pad} NaN", 1]`), [`${pad} NaN`, 1]);
+  assertThrows(() => long(`["${pad} NaN", nan]`), CodecError);
+  assertThrows(() => long(`["${pad}", 1,]`), CodecError);
+  // Tags, also spelled with escapes.
+  for (const key of ["__type__", "\\u005f_type__", "__typ\\u0065__"]) {
+    const value = tagged.decode(new TextEncoder().encode(`["${pad}", {"${key}": [0, [1, 2]]}]`));
+    assertEquals(value, [pad, new Set([1, 2])], key);
+  }
+  assertEquals(long(`["${pad}", "\\u00fc", {"a": "__type"}]`), [pad, "ü", { a: "__type" }]);
+});
+
+Deno.test("Json reads U+FFFD in long text and rejects invalid UTF-8 there", () => {
+  const value = ["\ufffd".repeat(200), "a".repeat(300)];
+  assertEquals(codec.decode(codec.encode(value)), value);
+  const bytes = new TextEncoder().encode(JSON.stringify(["a".repeat(300), "b"]));
+  bytes[100] = 0xff;
+  assertThrows(
+    () => codec.decode(bytes),
+    (e: Error) => e instanceof CodecError && /UTF-8/.test(e.message),
+  );
+});

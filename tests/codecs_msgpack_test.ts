@@ -253,8 +253,14 @@ Deno.test("MsgPack rejects lengths larger than the input before allocating", () 
 });
 
 Deno.test("MsgPack rejects invalid UTF-8 in str", () => {
-  for (const bad of ["a1ff", "a2c328", "d920" + "e2".repeat(32)]) {
+  for (const bad of ["a1ff", "a2c328", "d920" + "e2".repeat(32), "d940" + "61".repeat(63) + "ff"]) {
     assertThrows(() => codec.decode(hexToBytes(bad)), CodecError, bad);
+  }
+});
+
+Deno.test("MsgPack reads U+FFFD in long strings", () => {
+  for (const text of ["\ufffd".repeat(40), "a".repeat(100) + "\ufffd", "ü\ufffd".repeat(30)]) {
+    assertEquals(codec.decode(codec.encode([text])), [text]);
   }
 });
 
@@ -299,4 +305,70 @@ Deno.test("MsgPack wraps errors thrown by serializers in a CodecError with the c
     (e: Error) => e instanceof CodecError && e.cause instanceof RangeError,
   );
   assertEquals(c.decode(c.encode([1])), [1]);
+});
+
+Deno.test("transient encodes reuse one buffer; encode results stay valid; subclasses that change encode get none", async () => {
+  const { TRANSIENT_ENCODE, transientEncoder } = await import("../codecs/codec.ts");
+  const { Json } = await import("../codecs/json.ts");
+  for (const c of [new MsgPack(), new Json()]) {
+    const transient = transientEncoder(c)!;
+    assert(transient !== undefined, c.name);
+    const kept = c.encode(["kept", 1]);
+    const keptCopy = kept.slice();
+    for (const value of [["a", 1], "x".repeat(5000), ["é€😀".repeat(3000)], { k: [1.5, true] }]) {
+      const bytes = transient(value);
+      assertEquals(c.decode(bytes), value);
+      assertEquals(bytes, c.encode(value));
+    }
+    const first = transient(["first"]);
+    const firstCopy = first.slice();
+    transient(["second", "longer than the first"]);
+    assert(first.buffer === transient(["third"]).buffer, "one scratch buffer");
+    assert(bytesToHex(first) !== bytesToHex(firstCopy), "the first result was overwritten");
+    assertEquals(kept, keptCopy);
+    assertEquals(typeof (c as unknown as Record<symbol, unknown>)[TRANSIENT_ENCODE], "function");
+  }
+  // A serializer that encodes on its own while a transient encode runs.
+  class Inner {}
+  const nested: MsgPack = new MsgPack([{
+    type: Inner,
+    serialize: (): Uint8Array => nested.encode(["inner"]),
+    deserialize: (data) => data,
+  }]);
+  const transient = transientEncoder(nested)!;
+  const inner = nested.encode(["inner"]);
+  assertEquals(nested.decode(transient(["outer", new Inner()])), ["outer", inner]);
+  // A subclass that compresses (or otherwise changes) encode must not use the parent's.
+  class Wrapped extends MsgPack {
+    override encode(value: unknown): Uint8Array {
+      return super.encode(["wrapped", value]);
+    }
+  }
+  assertEquals(transientEncoder(new Wrapped()), undefined);
+  class Same extends MsgPack {}
+  assert(transientEncoder(new Same()) !== undefined);
+  const own = new MsgPack();
+  own.encode = (value: unknown) => MsgPack.prototype.encode.call(own, value);
+  assertEquals(transientEncoder(own), undefined);
+});
+
+Deno.test("detached decodes copy bin values; decode keeps views; subclasses that change decode get none", async () => {
+  const { detachedDecoder } = await import("../codecs/codec.ts");
+  const { Json } = await import("../codecs/json.ts");
+  const data = codec.encode([new Uint8Array([1, 2, 3]), "x"]);
+  const viewed = codec.decode(data) as [Uint8Array, string];
+  assert(viewed[0].buffer === data.buffer, "decode returns a view");
+  const detached = detachedDecoder(codec)!;
+  const copied = detached(data) as [Uint8Array, string];
+  assertEquals(copied, [new Uint8Array([1, 2, 3]), "x"]);
+  assert(copied[0].buffer !== data.buffer, "detached decode copies");
+  data.fill(0);
+  assertEquals(copied[0], new Uint8Array([1, 2, 3]));
+  assertEquals(detachedDecoder(new Json())!(new TextEncoder().encode('[1,"a"]')), [1, "a"]);
+  class Wrapped extends MsgPack {
+    override decode(bytes: Uint8Array): unknown {
+      return super.decode(bytes.subarray(1));
+    }
+  }
+  assertEquals(detachedDecoder(new Wrapped()), undefined);
 });
