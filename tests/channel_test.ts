@@ -548,13 +548,18 @@ Deno.test("a call waiting for the write queue to drain can still be aborted at o
       await channel.close();
       await first;
     } finally {
-      try {
-        peer.close();
-      } catch (error) {
-        if (!(error instanceof Deno.errors.BadResource)) throw error;
-      }
+      closeIfOpen(peer);
     }
   } finally {
     listener.close();
   }
 });
+
+/** Closes a connection that the test may have closed already. */
+function closeIfOpen(conn: { close(): void }): void {
+  try {
+    conn.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BadResource)) throw error;
+  }
+}
