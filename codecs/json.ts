@@ -4,8 +4,9 @@
  * @module
  */
 
+import { toRegistry } from "./_registry.ts";
 import { type Codec, CodecError, DETACHED_DECODE, TRANSIENT_ENCODE } from "./codec.ts";
-import { type Serializer, SerializerRegistry } from "./serializers.ts";
+import type { Serializer, SerializerRegistry } from "./serializers.ts";
 import { parseJsonBytes } from "./_json_read.ts";
 import { isPlainJson, writeJson } from "./_json_write.ts";
 import { encodeText, encodeTextTransient } from "./_json_bytes.ts";
@@ -66,9 +67,7 @@ export class Json implements Codec {
    * order. Default: none.
    */
   constructor(serializers?: SerializerRegistry | readonly Serializer[]) {
-    this.serializers = serializers instanceof SerializerRegistry
-      ? serializers
-      : new SerializerRegistry(serializers);
+    this.serializers = toRegistry(serializers);
   }
 
   /**

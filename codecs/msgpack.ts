@@ -4,8 +4,9 @@
  * @module
  */
 
+import { toRegistry } from "./_registry.ts";
 import { type Codec, DETACHED_DECODE, TRANSIENT_ENCODE } from "./codec.ts";
-import { type Serializer, SerializerRegistry } from "./serializers.ts";
+import type { Serializer, SerializerRegistry } from "./serializers.ts";
 import { encodeMsgPack, encodeMsgPackTransient } from "./_msgpack_encoder.ts";
 import { decodeMsgPack, decodeMsgPackDetached } from "./_msgpack_decoder.ts";
 
@@ -76,9 +77,7 @@ export class MsgPack implements Codec {
    * order. Default: none.
    */
   constructor(serializers?: SerializerRegistry | readonly Serializer[]) {
-    this.serializers = serializers instanceof SerializerRegistry
-      ? serializers
-      : new SerializerRegistry(serializers);
+    this.serializers = toRegistry(serializers);
   }
 
   /**
