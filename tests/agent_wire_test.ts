@@ -8,6 +8,7 @@ import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict
 import { Agent, type AgentProxy, Container } from "../agent/mod.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { expose } from "../rpc/mod.ts";
+import { RawPeer } from "./_raw_peer.ts";
 
 interface Typed {
   t: string;
@@ -72,56 +73,6 @@ function hex(bytes: Uint8Array): string {
 
 function fromHex(text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g)!, (byte) => parseInt(byte, 16));
-}
-
-/** A peer that reads and writes raw aiomas frames. */
-class RawPeer implements AsyncDisposable {
-  readonly #conn: Deno.Conn;
-  #buffer = new Uint8Array(0);
-
-  constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-  }
-
-  async write(frame: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < frame.length) offset += await this.#conn.write(frame.subarray(offset));
-  }
-
-  /** The next whole frame, header included. */
-  async readFrame(): Promise<Uint8Array> {
-    for (;;) {
-      if (this.#buffer.length >= 4) {
-        const length = new DataView(this.#buffer.buffer, this.#buffer.byteOffset).getUint32(0);
-        if (this.#buffer.length >= 4 + length) {
-          const frame = this.#buffer.slice(0, 4 + length);
-          this.#buffer = this.#buffer.slice(4 + length);
-          return frame;
-        }
-      }
-      const chunk = new Uint8Array(4096);
-      const n = await this.#conn.read(chunk);
-      if (n === null) throw new Error("The peer closed the connection");
-      const joined = new Uint8Array(this.#buffer.length + n);
-      joined.set(this.#buffer);
-      joined.set(chunk.subarray(0, n), this.#buffer.length);
-      this.#buffer = joined;
-    }
-  }
-
-  /** The next frame's JSON payload, parsed. */
-  async readJson(): Promise<unknown> {
-    return JSON.parse(new TextDecoder().decode((await this.readFrame()).subarray(4)));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#conn.close();
-    } catch {
-      // Closed by the peer already.
-    }
-    return Promise.resolve();
-  }
 }
 
 function frameOf(payload: Uint8Array): Uint8Array {
