@@ -14,9 +14,16 @@ import {
 import { messageWithTags, vectorsFor } from "./_vectors.ts";
 import { lcg, makeData, type Pattern } from "./fixtures/blosc_data.ts";
 import { OUR_FRAME_CASES } from "./fixtures/blosc_our_frames.ts";
-import { blosclzDecompress } from "../codecs/blosc/_blosclz.ts";
+import { blosclzCompress, blosclzDecompress } from "../codecs/blosc/_blosclz.ts";
 import { shuffle, unshuffle } from "../codecs/blosc/_shuffle.ts";
-import { shuffleInto, simd, unshuffleFrom } from "../codecs/blosc/_simd.ts";
+import {
+  encoderMemory,
+  outputAt,
+  shuffleInto,
+  simd,
+  StreamEncoder,
+  unshuffleFrom,
+} from "../codecs/blosc/_simd.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const fromBase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -296,13 +303,66 @@ Deno.test("the WebAssembly BloscLZ decoder agrees with the TypeScript one", () =
         assert(mem);
         const input = 2 * size + 32;
         mem.set(bad.subarray(0, cut), input);
-        const got: number = kernels.blosclz(input, input + cut, 0, size);
+        const got: number = kernels.blosclzDecode(input, input + cut, 0, size);
         assertEquals(got < 0 ? -1 : got, want, `trial ${trial}`);
         if (want >= 0) assertEquals(mem.subarray(0, want), expected.subarray(0, want));
       }
     }
   }
   assert(streams > 10, `only ${streams} compressed streams`);
+});
+
+Deno.test("the WebAssembly BloscLZ encoder writes the TypeScript encoder's bytes", () => {
+  const kernels = simd;
+  assert(kernels, "WebAssembly SIMD is missing");
+  const next = lcg(11);
+  // Far repeats (over 8191 bytes back), long runs, long literal stretches and
+  // tiny inputs, besides the usual patterns.
+  const farRepeat = makeData("random", 40_000, 5);
+  farRepeat.copyWithin(20_000, 1_000, 9_000);
+  const mixed = makeData("text", 60_000, 6);
+  mixed.set(makeData("random", 3_000, 7), 10_000);
+  mixed.fill(9, 30_000, 33_000);
+  const inputs = [farRepeat, mixed];
+  for (const pattern of ["walk", "ramp", "text", "ints", "zeros", "random"] as const) {
+    for (const n of [16, 17, 40, 100, 1000, 4097, 20_001, 131_072]) {
+      inputs.push(makeData(pattern, n, n));
+    }
+  }
+  let compressed = 0;
+  let refused = 0;
+  for (const data of inputs) {
+    // Several streams per encoder, as in a frame: later ones must not see
+    // positions of earlier ones.
+    const size = data.length;
+    const mem: Uint8Array | undefined = kernels.reserve(encoderMemory(size));
+    assert(mem);
+    const at = outputAt(size);
+    mem.set(data, at);
+    const encoder: StreamEncoder = new StreamEncoder(kernels, mem, size);
+    const cuts = [0, size >> 1, size];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const [from, to] = [cuts[k], cuts[k + 1]];
+      const n = to - from;
+      for (const skipShift of [4, 6]) {
+        // The usual limit, and one that cuts the stream somewhere.
+        for (const room of [n - 1 - (n >> 5), next() % (n + 1)]) {
+          const theirs = new Uint8Array(n + 64);
+          const ours = new Uint8Array(n + 64);
+          const want: number = blosclzCompress(data, from, to, theirs, 3, 3 + room, skipShift);
+          const got: number = encoder.encode(at + from, at + to, ours, 3, 3 + room, skipShift);
+          assertEquals(got, want, `${n} bytes, room ${room}`);
+          if (want < 0) refused++;
+          else {
+            compressed++;
+            assertEquals(ours.subarray(0, want), theirs.subarray(0, want));
+            assertEquals(ours.subarray(want), new Uint8Array(n + 64 - want));
+          }
+        }
+      }
+    }
+  }
+  assert(compressed > 50 && refused > 50, `${compressed} compressed, ${refused} refused`);
 });
 
 Deno.test("compress shrinks float64 series several times", () => {

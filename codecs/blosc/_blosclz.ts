@@ -16,7 +16,7 @@
  */
 
 import { CodecError } from "../codec.ts";
-import { HASH_LOG_MAX, HashTable } from "./_hash_table.ts";
+import { firstCheckpoint, hashBits, HashTable } from "./_hash_table.ts";
 
 /** Largest distance of a near match (13 bits, minus the far-match marker). */
 const MAX_NEAR = 8191;
@@ -196,7 +196,7 @@ export function blosclzCompress(
 ): number {
   const length = end - start;
   if (length < 16) return -1;
-  const hashLog = Math.max(8, Math.min(HASH_LOG_MAX, 32 - Math.clz32(length - 1)));
+  const hashLog = hashBits(length);
   const shift = 32 - hashLog;
   const table = hashTable.entries;
   const shiftBy = hashTable.begin(start, length);
@@ -207,7 +207,7 @@ export function blosclzCompress(
   const scanLimit = matchLimit - 4;
   const wordLimit = matchLimit - 4;
   const opStart = op;
-  let checkpoint = start + Math.max(4096, length >> 3);
+  let checkpoint = firstCheckpoint(start, length);
   let anchor = start;
   let ip = start + 1;
   let misses = 0;

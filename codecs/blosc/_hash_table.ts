@@ -7,6 +7,19 @@
 /** Number of entries of the largest table (log2). */
 export const HASH_LOG_MAX = 14;
 
+/** Size (log2) of the table for an input of `length` bytes: 8 to 14. */
+export function hashBits(length: number): number {
+  return Math.max(8, Math.min(HASH_LOG_MAX, 32 - Math.clz32(Math.max(length, 2) - 1)));
+}
+
+/**
+ * Where a compressor that has saved nothing so far gives up on an input of
+ * `length` bytes from `start`: storing it raw is smaller and faster to decode.
+ */
+export function firstCheckpoint(start: number, length: number): number {
+  return start + Math.max(4096, length >> 3);
+}
+
 /** A reusable hash table of positions. */
 export class HashTable {
   /** Entries: shifted positions. */

@@ -12,7 +12,7 @@
  */
 
 import { CodecError } from "../codec.ts";
-import { HASH_LOG_MAX, HashTable } from "./_hash_table.ts";
+import { firstCheckpoint, hashBits, HashTable } from "./_hash_table.ts";
 import { copyMatch } from "./_blosclz.ts";
 
 const MIN_MATCH = 4;
@@ -109,7 +109,7 @@ export function lz4Compress(
   skipShift: number,
 ): number {
   const length = end - start;
-  const hashLog = Math.max(8, Math.min(HASH_LOG_MAX, 32 - Math.clz32(Math.max(length, 2) - 1)));
+  const hashLog = hashBits(length);
   const shift = 32 - hashLog;
   const table = hashTable.entries;
   const shiftBy = hashTable.begin(start, length);
@@ -118,7 +118,7 @@ export function lz4Compress(
   const matchLimit = end - LAST_LITERALS;
   const scanLimit = end - MF_LIMIT;
   const opStart = op;
-  let checkpoint = start + Math.max(4096, length >> 3);
+  let checkpoint = firstCheckpoint(start, length);
   let anchor = start;
   let ip = start + 1;
   let misses = 0;

@@ -18,7 +18,7 @@ import { computeBlocksize, splitBlock } from "./_blocksize.ts";
 import { blosclzCompress } from "./_blosclz.ts";
 import { lz4Compress } from "./_lz4.ts";
 import { bitshuffle, shuffle } from "./_shuffle.ts";
-import { shuffleInto, simd } from "./_simd.ts";
+import { encoderMemory, outputAt, shuffleInto, simd, StreamEncoder } from "./_simd.ts";
 import { writeU32 } from "./_util.ts";
 
 /** The compressors {@linkcode compress} can write. */
@@ -150,15 +150,17 @@ function compressBlocks(
   if (pos > maxbytes) return 0;
   const byteShuffle = (flags & FLAG_SHUFFLE) !== 0 && typesize > 1;
   const bitShuffle = (flags & FLAG_BITSHUFFLE) !== 0;
-  // Byte shuffle for typesize 8 (what aiomas sends) runs in the SIMD memory.
-  let kernels = byteShuffle && typesize === 8 ? simd : undefined;
-  const mem = kernels?.reserve(2 * blocksize + 16);
-  if (!mem) kernels = undefined;
+  const lz4 = flags >> 5 === 1;
+  // With the WebAssembly kernels, blocks are shuffled into their memory (with
+  // SIMD for typesize 8), and BloscLZ streams are encoded there too.
+  const mem = simd?.reserve(encoderMemory(blocksize));
+  const kernels = mem ? simd : undefined;
+  const encoder = kernels && mem && !lz4 ? new StreamEncoder(kernels, mem, blocksize) : undefined;
   if ((byteShuffle || bitShuffle) && !kernels && scratchTmp.length < blocksize) {
     scratchTmp = new Uint8Array(Math.max(blocksize, 1 << 16));
   }
-  const tmp = scratchTmp;
-  const compressStream = flags >> 5 === 1 ? lz4Compress : blosclzCompress;
+  const tmp = mem ?? scratchTmp;
+  const at = mem ? outputAt(blocksize) : 0;
   // Higher levels accelerate more slowly through data that does not match.
   const skipShift = clevel >= 7 ? 6 : clevel >= 4 ? 5 : 4;
   for (let j = 0; j < nblocks; j++) {
@@ -167,14 +169,17 @@ function compressBlocks(
     const size = Math.min(blocksize, nbytes - offset);
     let src = data;
     let s = offset;
-    if (kernels && mem) {
+    if (byteShuffle && typesize === 8 && kernels && mem) {
       [src, s] = [mem, shuffleInto(kernels, mem, data, offset, size)];
     } else if (byteShuffle) {
-      shuffle(typesize, size, data, offset, tmp, 0);
-      [src, s] = [tmp, 0];
+      shuffle(typesize, size, data, offset, tmp, at);
+      [src, s] = [tmp, at];
     } else if (bitShuffle && size >= typesize) {
-      bitshuffle(typesize, size, data, offset, tmp, 0);
-      [src, s] = [tmp, 0];
+      bitshuffle(typesize, size, data, offset, tmp, at);
+      [src, s] = [tmp, at];
+    } else if (encoder && mem) {
+      mem.set(data.subarray(offset, offset + size), at);
+      [src, s] = [mem, at];
     }
     // Like c-blosc, split full blocks into one stream per byte of the element.
     const nsplits = (flags & FLAG_DONT_SPLIT) === 0 && size === blocksize ? typesize : 1;
@@ -186,7 +191,9 @@ function compressBlocks(
       // to the input's marks a stream stored as it is); we also want it to
       // save at least 1/32, or decoding costs more than the bytes saved.
       const limit = Math.min(begin + neblock - 1 - (neblock >> 5), maxbytes);
-      let end = compressStream(src, s, s + neblock, out, begin, limit, skipShift);
+      let end = encoder
+        ? encoder.encode(s, s + neblock, out, begin, limit, skipShift)
+        : (lz4 ? lz4Compress : blosclzCompress)(src, s, s + neblock, out, begin, limit, skipShift);
       if (end < 0) {
         if (begin + neblock > maxbytes) return 0;
         out.set(src.subarray(s, s + neblock), begin);

@@ -162,7 +162,7 @@ function decodeBlock(
   const decode = STREAM_DECODERS[flags >> 5];
   // With the kernels, `target` is their memory and BloscLZ streams are copied
   // in and decoded there.
-  const wasmBlosclz = kernels && flags >> 5 === 0 ? kernels.blosclz : undefined;
+  const wasmBlosclz = kernels && flags >> 5 === 0 ? kernels.blosclzDecode : undefined;
   const input = inputAt(size);
   for (let s = 0; s < nsplits; s++) {
     if (pos + 4 > ctbytes) {
