@@ -175,10 +175,10 @@ const MAX_FAR = 8192 + 65535;
 const HASH_MULTIPLIER = 0x9e3779b1;
 const returnMinusOne = [...i32Const(-1), ...RETURN];
 
-/** The table slot of the four bytes at `position` (code leaving the address). */
-const slotOf = (position: number[]) => [
+/** The table slot of four bytes (`sequence` leaves them on the stack). */
+const slotOf = (sequence: number[]) => [
   ...get(E_TABLE),
-  ...[...position, ...load32(), ...i32Const(HASH_MULTIPLIER), ...I32_MUL],
+  ...[...sequence, ...i32Const(HASH_MULTIPLIER), ...I32_MUL],
   ...[...get(E_SHIFT), ...I32_SHR_U, ...i32Const(2), ...I32_SHL, ...I32_ADD],
 ];
 
@@ -320,8 +320,13 @@ export function blosclzEncoderBody(): number[] {
     ...BLOCK, // 1: out of the scan
     ...LOOP, // 0: the next position
     ...[...get(E_IP), ...get(E_SCAN_LIMIT), ...I32_GE_U, ...brIf(1)],
-    ...[...get(E_IP), ...load32(), ...set(E_SEQ)],
-    ...[...slotOf(get(E_IP)), ...tee(E_SLOT), ...load32(), ...get(E_SHIFT_BY), ...I32_SUB],
+    ...[
+      ...slotOf([...get(E_IP), ...load32(), ...tee(E_SEQ)]),
+      ...tee(E_SLOT),
+      ...load32(),
+      ...get(E_SHIFT_BY),
+      ...I32_SUB,
+    ],
     ...set(E_REF),
     ...[...get(E_SLOT), ...get(E_IP), ...get(E_SHIFT_BY), ...I32_ADD, ...store32()],
     ...[...get(E_IP), ...get(E_REF), ...I32_SUB, ...set(E_DIST)],
@@ -354,7 +359,13 @@ export function blosclzEncoderBody(): number[] {
     // Index the last positions of the match so the next run finds it.
     ...ifThen([...get(E_IP), ...get(E_SCAN_LIMIT), ...I32_LT_U], [
       ...[...get(E_IP), ...i32Const(2), ...I32_SUB, ...set(E_N)],
-      ...[...slotOf(get(E_N)), ...get(E_N), ...get(E_SHIFT_BY), ...I32_ADD, ...store32()],
+      ...[
+        ...slotOf([...get(E_N), ...load32()]),
+        ...get(E_N),
+        ...get(E_SHIFT_BY),
+        ...I32_ADD,
+        ...store32(),
+      ],
     ]),
     ...br(0),
     ...END_OP,
