@@ -1,6 +1,7 @@
 /**
- * Blosc-1: our TypeScript compress/decompress against the wasm build of
- * c-blosc in `numcodecs` (npm, bench-only), on the data aiomas sends.
+ * Blosc-1: our compress/decompress (TypeScript with our own WebAssembly
+ * kernels) against the wasm build of c-blosc in `numcodecs` (npm,
+ * bench-only), on the data aiomas sends.
  *
  *   deno bench -A bench/blosc_bench.ts
  *

@@ -7,11 +7,11 @@
  * frame python-blosc writes. `MsgPackBlosc` is the MsgPack codec with its
  * bytes compressed this way, wire-compatible with Python aiomas.
  *
- * Everything is TypeScript except, for 8-byte elements with byte shuffle
- * (the default), the shuffle and the BloscLZ decoding: small WebAssembly
- * kernels assembled in memory from our own code, used when the runtime
- * supports WebAssembly SIMD (the memory they keep is at most 24 MiB), with
- * the TypeScript code otherwise.
+ * The hot loops run as small WebAssembly kernels assembled in memory from
+ * our own code: BloscLZ encoding and decoding, and the byte shuffle of 8-byte
+ * elements (the default). They are used when the runtime supports
+ * WebAssembly SIMD (the memory they keep is at most 24 MiB and 128 KiB);
+ * TypeScript code that writes the same bytes runs otherwise.
  *
  * @example Compress and decompress
  * ```ts
