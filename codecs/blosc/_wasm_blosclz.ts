@@ -2,8 +2,9 @@
  * The BloscLZ decoder and encoder as WebAssembly function bodies, for the
  * module of `_simd.ts`. They follow `_blosclz.ts` step by step: the decoder
  * makes the same checks, and the encoder writes the same bytes (the tests
- * compare both on many inputs); WebAssembly makes them about twice as fast,
- * mostly from 8-byte loads and stores.
+ * compare both on many inputs). 8-byte loads and stores and the absence of
+ * bounds checks make the decoder about twice as fast and the encoder about a
+ * third faster.
  *
  * @module
  */
