@@ -194,6 +194,25 @@ Deno.test("compress writes exactly the frames python-blosc was shown to decode",
   }
 });
 
+Deno.test("without WebAssembly, the TypeScript code writes and reads the same frames", async () => {
+  // --jitless removes WebAssembly, so the child runs the fallback encoder,
+  // shuffles and decoder on every case of the fixture.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--v8-flags=--jitless",
+      new URL("./fixtures/blosc_without_wasm.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert(output.success, stderr);
+  const hashes: string[] = JSON.parse(new TextDecoder().decode(output.stdout));
+  const recorded = readFixture<{ frames: OurFrame[] }>("blosc_our_frames.json").frames;
+  assertEquals(hashes, recorded.map((r) => r.frame_sha256));
+});
+
 Deno.test("compress and decompress round-trip many sizes, patterns and options", () => {
   const next = lcg(2024);
   const patterns: Pattern[] = ["zeros", "ramp", "walk", "random", "text", "ints"];
