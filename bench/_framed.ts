@@ -7,7 +7,14 @@
  * @module
  */
 import * as tls from "node:tls";
-import { FrameBuffer, HEADER_SIZE, type Pki, type TransportName, writeAll } from "./_common.ts";
+import {
+  connectTlsClient,
+  FrameBuffer,
+  HEADER_SIZE,
+  type Pki,
+  type TransportName,
+  writeAll,
+} from "./_common.ts";
 import { splitHostPort } from "./_raw_echo.ts";
 
 /** One framed connection: `send` bytes, get whole messages through `onMessage`. */
@@ -239,17 +246,6 @@ export async function connectFramed(
     conn.setNoDelay(true);
     return fromDenoConn(conn);
   }
-  const [ca, cert, key] = await Promise.all(
-    [pki!.ca, pki!.clientCert, pki!.clientKey].map((p) => Deno.readTextFile(p)),
-  );
-  // A node:tls client, not Deno.connectTls: a TlsConn cannot turn Nagle's
-  // algorithm off, and Cap'n Web's extra "release" message per call then waits
-  // for the server's delayed ACK (40 ms a call).
-  const socket = tls.connect({ host: hostname, port, ca, cert, key });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("secureConnect", resolve);
-    socket.once("error", reject);
-  });
-  socket.setNoDelay(true);
-  return fromNodeSocket(socket);
+  // Cap'n Web sends an extra "release" message per call.
+  return fromNodeSocket(await connectTlsClient(hostname, port, pki!));
 }

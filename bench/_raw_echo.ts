@@ -14,6 +14,7 @@
  */
 import * as tls from "node:tls";
 import {
+  connectTlsClient,
   FrameBuffer,
   frames,
   HEADER_SIZE,
@@ -134,18 +135,7 @@ export async function connectRaw(
     conn.setNoDelay(true);
     return new RawClient(conn);
   }
-  const [ca, cert, key] = await Promise.all(
-    [pki!.ca, pki!.clientCert, pki!.clientKey].map((p) => Deno.readTextFile(p)),
-  );
-  // node:tls, like the denomas TLS transport: a Deno TlsConn cannot turn
-  // Nagle's algorithm off.
-  const socket = tls.connect({ host: hostname, port, ca, cert, key });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("secureConnect", resolve);
-    socket.once("error", reject);
-  });
-  socket.setNoDelay(true);
-  return new RawClient(new NodeSocketConn(socket));
+  return new RawClient(new NodeSocketConn(await connectTlsClient(hostname, port, pki!)));
 }
 
 /** The read/write/close subset of `Deno.Conn` that the client uses. */
