@@ -328,35 +328,30 @@ Deno.test("TLS server refuses a client without a certificate and keeps serving",
   });
 });
 
-Deno.test("TLS server refuses a client certificate from another CA and keeps serving", async () => {
-  const errors = new HandshakeErrors();
-  await withListener(serverSettings(errors), async (listener) => {
-    const bad = tlsTransport({
+// Certificates the server must reject; the client learns it from the handshake.
+const rejectedClients: [string, () => Transport][] = [
+  ["a client certificate from another CA", () =>
+    tlsTransport({
       ca: pki("ca.pem"),
       cert: pki("other_client.pem"),
       key: pki("other_client.key"),
-    });
-    const error = await clientFailure(bad, portOf(listener));
-    assert(error instanceof TlsHandshakeError, String(error));
-    assert(/certificate/.test(error.message), error.message);
-    const seen = await errors.nth(0);
-    assert(/client certificate was rejected/.test(seen.message), seen.message);
-    await assertServesGoodClient(listener);
-  });
-});
+    })],
+  ["an expired client certificate", () => tlsTransport(settings("expired_client"))],
+];
 
-Deno.test("TLS server refuses an expired client certificate and keeps serving", async () => {
-  const errors = new HandshakeErrors();
-  await withListener(serverSettings(errors), async (listener) => {
-    const bad = tlsTransport(settings("expired_client"));
-    const error = await clientFailure(bad, portOf(listener));
-    assert(error instanceof TlsHandshakeError, String(error));
-    assert(/certificate/.test(error.message), error.message);
-    const seen = await errors.nth(0);
-    assert(/client certificate was rejected/.test(seen.message), seen.message);
-    await assertServesGoodClient(listener);
+for (const [what, transport] of rejectedClients) {
+  Deno.test(`TLS server refuses ${what} and keeps serving`, async () => {
+    const errors = new HandshakeErrors();
+    await withListener(serverSettings(errors), async (listener) => {
+      const error = await clientFailure(transport(), portOf(listener));
+      assert(error instanceof TlsHandshakeError, String(error));
+      assert(/certificate/.test(error.message), error.message);
+      const seen = await errors.nth(0);
+      assert(/client certificate was rejected/.test(seen.message), seen.message);
+      await assertServesGoodClient(listener);
+    });
   });
-});
+}
 
 Deno.test("TLS client refuses a server whose certificate does not match the host", async () => {
   const errors = new HandshakeErrors();
