@@ -348,9 +348,10 @@ export class StreamEncoder {
   readonly #mem: Uint8Array;
   readonly #table: number;
   readonly #out: number;
-  /** Bytes of the table the streams of these blocks use. */
-  readonly #used: number;
-  #next = 0;
+  /** Bytes at the start of the table cleared since the range last began. */
+  #cleared = 0;
+  /** Where the range of shifted positions continues. */
+  #next = 1;
 
   /** `mem` must hold {@linkcode encoderMemory} of `blocksize`. */
   constructor(kernels: Simd, mem: Uint8Array, blocksize: number) {
@@ -358,7 +359,6 @@ export class StreamEncoder {
     this.#mem = mem;
     this.#table = inputAt(blocksize) + 64;
     this.#out = this.#table + TABLE_BYTES;
-    this.#used = 4 << hashBits(blocksize);
   }
 
   /**
@@ -378,11 +378,15 @@ export class StreamEncoder {
     const length = end - start;
     if (length < 16) return -1;
     // Positions are stored shifted into a range no earlier stream used, so
-    // their entries read as misses; the table is cleared once per frame and
-    // whenever the range runs out.
-    if (this.#next === 0 || this.#next + length + 1 > 0x7fffffff) {
-      this.#mem.fill(0, this.#table, this.#table + this.#used);
-      this.#next = 1;
+    // their entries read as misses. The memory held other data before this
+    // frame: the part of the table a stream uses is cleared on first use,
+    // and again whenever the range runs out.
+    if (this.#next + length + 1 > 0x7fffffff) [this.#cleared, this.#next] = [0, 1];
+    const bits = hashBits(length);
+    const used = 4 << bits;
+    if (used > this.#cleared) {
+      this.#mem.fill(0, this.#table + this.#cleared, this.#table + used);
+      this.#cleared = used;
     }
     const shiftBy = this.#next - start;
     this.#next += length + 1;
@@ -393,7 +397,7 @@ export class StreamEncoder {
       out,
       out + limit - op,
       skipShift,
-      32 - hashBits(length),
+      32 - bits,
       shiftBy,
       this.#table,
       firstCheckpoint(start, length),
