@@ -19,6 +19,7 @@
 import { pack, unpack } from "msgpackr";
 import { decode as mpDecode, encode as mpEncode } from "@msgpack/msgpack";
 import { Json, MsgPack } from "../codecs/mod.ts";
+import { ECHO_PAYLOAD } from "./_common.ts";
 
 const msgpack = new MsgPack();
 const json = new Json();
@@ -27,6 +28,8 @@ const textDecoder = new TextDecoder();
 
 /** The small RPC request of the targets. */
 const SMALL = [0, 17, ["agents/3/method", [1, 2.5, "x"], {}]];
+/** The reply of the end-to-end `echo` workload: a 10 KiB string of letters and digits. */
+const ECHO = [1, 5, ECHO_PAYLOAD];
 /** 10,000 non-integral floats (all float64 on the wire). */
 const FLOATS = Array.from({ length: 10_000 }, (_, i) => i * 1.1 + 0.1);
 /** 1 MiB of pseudo-random bytes. */
@@ -109,62 +112,68 @@ function msgpackGroup(label: string, value: unknown): void {
 }
 
 msgpackGroup("small message", SMALL);
+msgpackGroup("10 KiB string", ECHO);
 msgpackGroup("10,000 floats", FLOATS);
 msgpackGroup("1 MiB binary", BINARY);
 
-const smallJson = json.encode(SMALL);
-Deno.bench({
-  name: "plain JSON.stringify + TextEncoder (small message)",
-  group: "json encode small message",
-  baseline: true,
-  fn: () => {
-    sink = textEncoder.encode(JSON.stringify(SMALL));
-  },
-});
-Deno.bench({
-  name: "denomas Json.encode (small message)",
-  group: "json encode small message",
-  fn: () => {
-    sink = json.encode(SMALL);
-  },
-});
-Deno.bench({
-  name: "plain TextDecoder + JSON.parse (small message)",
-  group: "json decode small message",
-  baseline: true,
-  fn: () => {
-    sink = JSON.parse(textDecoder.decode(smallJson));
-  },
-});
-Deno.bench({
-  name: "denomas Json.decode (small message)",
-  group: "json decode small message",
-  fn: () => {
-    sink = json.decode(smallJson);
-  },
-});
-Deno.bench({
-  name: "plain JSON round trip (small message)",
-  group: "json round trip small message",
-  baseline: true,
-  fn: () => {
-    sink = JSON.parse(textDecoder.decode(textEncoder.encode(JSON.stringify(SMALL))));
-  },
-});
-Deno.bench({
-  name: "denomas Json encode+decode (small message)",
-  group: "json round trip small message",
-  fn: () => {
-    sink = json.decode(json.encode(SMALL));
-  },
-});
-Deno.bench({
-  name: "bare JSON.stringify + JSON.parse on strings (small message)",
-  group: "json round trip small message",
-  fn: () => {
-    sink = JSON.parse(JSON.stringify(SMALL));
-  },
-});
+function jsonGroup(label: string, value: unknown): void {
+  const encoded = json.encode(value).slice();
+  Deno.bench({
+    name: `plain JSON.stringify + TextEncoder (${label})`,
+    group: `json encode ${label}`,
+    baseline: true,
+    fn: () => {
+      sink = textEncoder.encode(JSON.stringify(value));
+    },
+  });
+  Deno.bench({
+    name: `denomas Json.encode (${label})`,
+    group: `json encode ${label}`,
+    fn: () => {
+      sink = json.encode(value);
+    },
+  });
+  Deno.bench({
+    name: `plain TextDecoder + JSON.parse (${label})`,
+    group: `json decode ${label}`,
+    baseline: true,
+    fn: () => {
+      sink = JSON.parse(textDecoder.decode(encoded));
+    },
+  });
+  Deno.bench({
+    name: `denomas Json.decode (${label})`,
+    group: `json decode ${label}`,
+    fn: () => {
+      sink = json.decode(encoded);
+    },
+  });
+  Deno.bench({
+    name: `plain JSON round trip (${label})`,
+    group: `json round trip ${label}`,
+    baseline: true,
+    fn: () => {
+      sink = JSON.parse(textDecoder.decode(textEncoder.encode(JSON.stringify(value))));
+    },
+  });
+  Deno.bench({
+    name: `denomas Json encode+decode (${label})`,
+    group: `json round trip ${label}`,
+    fn: () => {
+      sink = json.decode(json.encode(value));
+    },
+  });
+  Deno.bench({
+    name: `bare JSON.stringify + JSON.parse on strings (${label})`,
+    group: `json round trip ${label}`,
+    fn: () => {
+      sink = JSON.parse(JSON.stringify(value));
+    },
+  });
+}
+
+jsonGroup("small message", SMALL);
+jsonGroup("10 KiB string", ECHO);
 
 /** One case of the interleaved comparison: name and function, baseline first. */
 type Cases = [string, () => unknown][];
@@ -179,6 +188,14 @@ const interleaved: [string, number, Cases][] = [
     ["msgpackr", () => unpack(packed.small)],
     ["denomas", () => msgpack.decode(ours.small)],
     ["@msgpack/msgpack", () => mpDecode(ours.small)],
+  ]],
+  ["msgpack encode 10 KiB string", 2_000, [
+    ["msgpackr", () => pack(ECHO)],
+    ["denomas", () => msgpack.encode(ECHO)],
+  ]],
+  ["msgpack decode 10 KiB string", 2_000, [
+    ["msgpackr", () => unpack(packed.echo)],
+    ["denomas", () => msgpack.decode(ours.echo)],
   ]],
   ["msgpack encode 10,000 floats", 30, [
     ["msgpackr", () => pack(FLOATS)],
@@ -204,14 +221,30 @@ const interleaved: [string, number, Cases][] = [
     ["TextDecoder + JSON.parse", () => JSON.parse(textDecoder.decode(smallJson))],
     ["denomas", () => json.decode(smallJson)],
   ]],
+  ["json encode 10 KiB string", 2_000, [
+    ["JSON.stringify + TextEncoder", () => textEncoder.encode(JSON.stringify(ECHO))],
+    ["denomas", () => json.encode(ECHO)],
+  ]],
+  ["json decode 10 KiB string", 2_000, [
+    ["TextDecoder + JSON.parse", () => JSON.parse(textDecoder.decode(echoJson))],
+    ["denomas", () => json.decode(echoJson)],
+  ]],
 ];
 
+const smallJson = json.encode(SMALL).slice();
+const echoJson = json.encode(ECHO).slice();
 const ours = {
   small: msgpack.encode(SMALL).slice(),
+  echo: msgpack.encode(ECHO).slice(),
   floats: msgpack.encode(FLOATS).slice(),
   binary: msgpack.encode(BINARY).slice(),
 };
-const packed = { small: pack(SMALL), floats: pack(FLOATS), binary: pack(BINARY) };
+const packed = {
+  small: pack(SMALL),
+  echo: pack(ECHO),
+  floats: pack(FLOATS),
+  binary: pack(BINARY),
+};
 
 /** Runs the cases in alternating batches; prints ns per call and ratios to the first case. */
 function runInterleaved(rounds = 60): void {

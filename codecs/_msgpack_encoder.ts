@@ -4,10 +4,11 @@
  * Speed comes from a position scheme (as in msgpackr): values are written
  * into one shared chunk, each result is a `subarray` of it, and the next call
  * starts where the last one ended. Results are never overwritten; when a chunk
- * is full, a new one is taken and the old one lives on only as long as the
- * results that point into it. A message that does not fit makes a chunk of
- * 4x its size (as msgpackr does), so that the next messages of that size fit
- * too; chunks above 8 MiB are not reused. Strings below 64 UTF-16 units are written by a
+ * is full, a new one of the same size is taken and the old one lives on only
+ * as long as the results that point into it. A message that does not fit
+ * makes a chunk of 4x its size (as msgpackr does), so that the next messages
+ * of that size fit too; after a chunk above 8 MiB the next one is small
+ * again. Strings below 64 UTF-16 units are written by a
  * JS loop (no call into `TextEncoder`), longer ones with one shared
  * `TextEncoder.encodeInto`. A transient encoder (for the channel, which
  * copies payloads into its write batch at once) writes every result at the
@@ -83,8 +84,9 @@ export class Encoder {
       }
       this.pos = 0;
     } else if (this.buf.length - end < MIN_ROOM || this.buf.length > KEEP_LIMIT) {
-      // Leave the chunk to the results in it; the next call takes a fresh one.
-      this.buf = new Uint8Array(CHUNK_SIZE);
+      // Leave the chunk to the results in it; the next call takes a fresh one
+      // of the same size (messages that grew it are likely to come again).
+      this.buf = new Uint8Array(this.buf.length > KEEP_LIMIT ? CHUNK_SIZE : this.buf.length);
       this.view = new DataView(this.buf.buffer);
       this.pos = 0;
     } else {

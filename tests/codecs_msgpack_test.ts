@@ -307,6 +307,15 @@ Deno.test("MsgPack wraps errors thrown by serializers in a CodecError with the c
   assertEquals(c.decode(c.encode([1])), [1]);
 });
 
+Deno.test("encode results of 10 KiB messages share chunks and are never overwritten", () => {
+  const c = new MsgPack();
+  const text = "0123456789abcdef".repeat(640); // more than a fresh 16 KiB chunk holds
+  const results = Array.from({ length: 40 }, (_, i) => c.encode([i, text]));
+  const chunks = new Set(results.map((r) => r.buffer)).size;
+  assert(chunks > 2 && chunks < 20, `${chunks} chunks for 40 results`);
+  results.forEach((r, i) => assertEquals(c.decode(r), [i, text]));
+});
+
 Deno.test("transient encodes reuse one buffer; encode results stay valid; subclasses that change encode get none", async () => {
   const { TRANSIENT_ENCODE, transientEncoder } = await import("../codecs/codec.ts");
   const { Json } = await import("../codecs/json.ts");
