@@ -9,6 +9,13 @@
  * numcodecs always shuffles with typesize 4, we use 8 as aiomas does. The
  * compression ratios are printed before the benches run.
  *
+ * Every call returns a new buffer on both sides, so the figures include
+ * fresh memory, whose cost varies a lot between runs on some machines; as
+ * `deno bench` runs one case after the other, one side can meet an
+ * expensive stretch the other does not. `deno run -A bench/blosc_bench.ts
+ * --interleaved` alternates batches of the two sides instead and prints
+ * the min and median time per call of each and their ratio.
+ *
  * @module
  */
 
@@ -58,27 +65,62 @@ for (const [name, data] of datasets) {
   );
 }
 
+/** One comparison: its name, then our call and numcodecs' call. */
+type Pair = [string, () => unknown, () => unknown];
+
+const pairs: Pair[] = [];
 for (const [name, data] of datasets) {
   const ourFrame = compress(data);
   const theirFrame = await theirs.encode(data);
-  Deno.bench(`ours      compress ${name}`, { group: `compress ${name}` }, () => {
-    compress(data);
-  });
-  Deno.bench(
-    `numcodecs compress ${name}`,
-    { group: `compress ${name}`, baseline: true },
-    async () => {
-      await theirs.encode(data);
-    },
-  );
-  Deno.bench(`ours      decompress ${name}`, { group: `decompress ${name}` }, () => {
-    decompress(ourFrame);
-  });
-  Deno.bench(
-    `numcodecs decompress ${name}`,
-    { group: `decompress ${name}`, baseline: true },
-    async () => {
-      await theirs.decode(theirFrame);
-    },
-  );
+  pairs.push([`compress ${name}`, () => compress(data), () => theirs.encode(data)]);
+  pairs.push([
+    `decompress ${name}`,
+    () => decompress(ourFrame),
+    () => theirs.decode(theirFrame),
+  ]);
+}
+
+if (Deno.args.includes("--interleaved")) {
+  await runInterleaved();
+} else {
+  for (const [group, ours, numcodecs] of pairs) {
+    const [op, ...rest] = group.split(" ");
+    const name = rest.join(" ");
+    Deno.bench(`ours      ${op} ${name}`, { group }, () => {
+      ours();
+    });
+    Deno.bench(`numcodecs ${op} ${name}`, { group, baseline: true }, async () => {
+      await numcodecs();
+    });
+  }
+}
+
+/** Alternates batches of the two sides; prints µs per call and ratios. */
+async function runInterleaved(rounds = 40): Promise<void> {
+  console.log("\nµs per call, min and median of alternating batches; numcodecs / ours:");
+  for (const [group, ours, numcodecs] of pairs) {
+    // About 20 ms per batch for the faster side.
+    const start = performance.now();
+    ours();
+    const calls = Math.max(5, Math.round(20 / Math.max(performance.now() - start, 0.01)));
+    const times: [number[], number[]] = [[], []];
+    for (let round = 0; round < rounds; round++) {
+      let t0 = performance.now();
+      for (let i = 0; i < calls; i++) ours();
+      times[0].push(((performance.now() - t0) * 1000) / calls);
+      t0 = performance.now();
+      for (let i = 0; i < calls; i++) await numcodecs();
+      times[1].push(((performance.now() - t0) * 1000) / calls);
+    }
+    const [min, median] = [0, rounds >> 1].map((k) => times.map((t) => t.sort((a, b) => a - b)[k]));
+    console.log(
+      `  ${group.padEnd(42)} ours ${fmt(min[0])} / ${fmt(median[0])}` +
+        `   numcodecs ${fmt(min[1])} / ${fmt(median[1])}` +
+        `   ${(min[1] / min[0]).toFixed(2)}x / ${(median[1] / median[0]).toFixed(2)}x`,
+    );
+  }
+}
+
+function fmt(us: number): string {
+  return us.toFixed(1).padStart(7);
 }
