@@ -65,31 +65,26 @@ for (const [name, data] of datasets) {
   );
 }
 
-/** One comparison: its name, then our call and numcodecs' call. */
-type Pair = [string, () => unknown, () => unknown];
+/** One comparison: operation and data set, then our call and numcodecs' call. */
+type Pair = [string, string, () => unknown, () => unknown];
 
 const pairs: Pair[] = [];
 for (const [name, data] of datasets) {
   const ourFrame = compress(data);
   const theirFrame = await theirs.encode(data);
-  pairs.push([`compress ${name}`, () => compress(data), () => theirs.encode(data)]);
-  pairs.push([
-    `decompress ${name}`,
-    () => decompress(ourFrame),
-    () => theirs.decode(theirFrame),
-  ]);
+  pairs.push(["compress", name, () => compress(data), () => theirs.encode(data)]);
+  pairs.push(["decompress", name, () => decompress(ourFrame), () => theirs.decode(theirFrame)]);
 }
 
 if (Deno.args.includes("--interleaved")) {
   await runInterleaved();
 } else {
-  for (const [group, ours, numcodecs] of pairs) {
-    const [op, ...rest] = group.split(" ");
-    const name = rest.join(" ");
-    Deno.bench(`ours      ${op} ${name}`, { group }, () => {
+  for (const [op, name, ours, numcodecs] of pairs) {
+    const group = `${op} ${name}`;
+    Deno.bench(`ours      ${group}`, { group }, () => {
       ours();
     });
-    Deno.bench(`numcodecs ${op} ${name}`, { group, baseline: true }, async () => {
+    Deno.bench(`numcodecs ${group}`, { group, baseline: true }, async () => {
       await numcodecs();
     });
   }
@@ -98,8 +93,8 @@ if (Deno.args.includes("--interleaved")) {
 /** Alternates batches of the two sides; prints µs per call and ratios. */
 async function runInterleaved(rounds = 40): Promise<void> {
   console.log("\nµs per call, min and median of alternating batches; numcodecs / ours:");
-  for (const [group, ours, numcodecs] of pairs) {
-    // About 20 ms per batch for the faster side.
+  for (const [op, name, ours, numcodecs] of pairs) {
+    // About 20 ms of our calls per batch.
     const start = performance.now();
     ours();
     const calls = Math.max(5, Math.round(20 / Math.max(performance.now() - start, 0.01)));
@@ -114,7 +109,7 @@ async function runInterleaved(rounds = 40): Promise<void> {
     }
     const [min, median] = [0, rounds >> 1].map((k) => times.map((t) => t.sort((a, b) => a - b)[k]));
     console.log(
-      `  ${group.padEnd(42)} ours ${fmt(min[0])} / ${fmt(median[0])}` +
+      `  ${`${op} ${name}`.padEnd(42)} ours ${fmt(min[0])} / ${fmt(median[0])}` +
         `   numcodecs ${fmt(min[1])} / ${fmt(median[1])}` +
         `   ${(min[1] / min[0]).toFixed(2)}x / ${(median[1] / median[0]).toFixed(2)}x`,
     );
