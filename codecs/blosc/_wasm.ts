@@ -11,7 +11,7 @@ export const I64 = 0x7e;
 export const V128 = 0x7b;
 
 /** Unsigned LEB128. */
-export function leb(n: number): number[] {
+function leb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -54,7 +54,6 @@ export function i32Const(n: number): number[] {
   }
 }
 
-export const I32_EQZ = [0x45];
 export const I32_EQ = [0x46];
 export const I32_NE = [0x47];
 export const I32_LT_S = [0x48];
