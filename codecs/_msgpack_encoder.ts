@@ -185,14 +185,7 @@ export class Encoder {
       const high = Math.floor(value / TWO_32);
       const low = value - high * TWO_32;
       buf[pos++] = value > 0 ? 0xcf : 0xd3;
-      buf[pos++] = high >>> 24;
-      buf[pos++] = high >>> 16;
-      buf[pos++] = high >>> 8;
-      buf[pos++] = high;
-      buf[pos++] = low >>> 24;
-      buf[pos++] = low >>> 16;
-      buf[pos++] = low >>> 8;
-      buf[pos++] = low;
+      pos = putU64(buf, pos, high, low);
     } else {
       // Non-integral, -0, NaN, infinities and integral values beyond 2^53.
       buf[pos] = 0xcb;
@@ -218,14 +211,7 @@ export class Encoder {
     const bits = BigInt.asUintN(64, value);
     const high = Number(bits >> 32n);
     const low = Number(bits & 0xffffffffn);
-    buf[pos++] = high >>> 24;
-    buf[pos++] = high >>> 16;
-    buf[pos++] = high >>> 8;
-    buf[pos++] = high;
-    buf[pos++] = low >>> 24;
-    buf[pos++] = low >>> 16;
-    buf[pos++] = low >>> 8;
-    buf[pos++] = low;
+    pos = putU64(buf, pos, high, low);
     this.pos = pos;
   }
 
@@ -442,4 +428,17 @@ const scratch = new Encoder(true);
  */
 export function encodeMsgPackTransient(value: unknown, registry: SerializerRegistry): Uint8Array {
   return (scratch.busy ? new Encoder() : scratch).encode(value, registry);
+}
+
+/** Writes a 64-bit big-endian integer from its two 32-bit halves; returns the next position. */
+function putU64(buf: Uint8Array, pos: number, high: number, low: number): number {
+  buf[pos] = high >>> 24;
+  buf[pos + 1] = high >>> 16;
+  buf[pos + 2] = high >>> 8;
+  buf[pos + 3] = high;
+  buf[pos + 4] = low >>> 24;
+  buf[pos + 5] = low >>> 16;
+  buf[pos + 6] = low >>> 8;
+  buf[pos + 7] = low;
+  return pos + 8;
 }
