@@ -29,6 +29,7 @@
  *
  * @module
  */
+export { DenomasError, type ErrorHandler, logError, TimeoutError } from "./errors.ts";
 export * from "./agent/mod.ts";
 export * from "./codecs/mod.ts";
 export * from "./clocks/mod.ts";
