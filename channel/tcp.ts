@@ -5,7 +5,7 @@
  * @module
  */
 
-import { abortable } from "../internal/async.ts";
+import { abortable, asPromise } from "../internal/async.ts";
 import { formatHostPort } from "./address.ts";
 import type { Conn, Endpoint, Listener, PeerInfo, Transport } from "./transport.ts";
 
@@ -48,21 +48,20 @@ export const tcpTransport: Transport = {
 
   listen(endpoint: Endpoint): Promise<Listener> {
     switch (endpoint.transport) {
-      case "tcp": {
-        const listener = Deno.listen({
-          transport: "tcp",
-          hostname: endpoint.hostname,
-          port: endpoint.port,
-        });
-        const addr = listener.addr;
-        return Promise.resolve(
-          new SocketListener(listener, {
+      case "tcp":
+        return asPromise(() => {
+          const listener = Deno.listen({
+            transport: "tcp",
+            hostname: endpoint.hostname,
+            port: endpoint.port,
+          });
+          const addr = listener.addr;
+          return new SocketListener(listener, {
             transport: "tcp",
             hostname: addr.hostname,
             port: addr.port,
-          }),
-        );
-      }
+          });
+        });
       case "unix":
         return listenUnix(endpoint.path);
       default:

@@ -170,6 +170,9 @@ export function callRemote<R>(
   if (state === undefined) {
     return Promise.reject(new TypeError("callRemote() needs a proxy of a remote method"));
   }
+  if (!Array.isArray(args)) {
+    return Promise.reject(new TypeError(`The args of a call must be an array, got ${typeof args}`));
+  }
   const merged = options === undefined ? state.options : { ...state.options, ...options };
   return state.target.call(state.path, args.slice(), kwargs, merged) as Promise<Awaited<R>>;
 }

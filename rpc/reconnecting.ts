@@ -9,7 +9,7 @@ import { type Address, parseAddress } from "../channel/address.ts";
 import { dialText, isRefused } from "../channel/_dial.ts";
 import { ConnectError, ConnectionResetError } from "../channel/errors.ts";
 import { TimeoutError } from "../errors.ts";
-import { abortable, deadline, retry } from "../internal/async.ts";
+import { abortable, asPromise, deadline, retry } from "../internal/async.ts";
 import type { RpcClient } from "./client.ts";
 import { openConnection, type RpcConnectionOptions } from "./connect.ts";
 import { makeProxy } from "./_proxy.ts";
@@ -140,12 +140,13 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
    * @throws {ConnectionResetError} when this client is closed.
    */
   connect(options: ReconnectOptions = {}): Promise<RpcClient<T>> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    const client = this.client;
-    if (client !== undefined) return Promise.resolve(client);
-    const timeout = options.timeout ?? (options.signal ? 0 : this.#connectTimeout);
-    const signal = deadline(`connect to ${this.address}`, timeout, options.signal);
-    return this.#join(signal);
+    return asPromise(() => {
+      if (this.#closed) throw this.#closedError();
+      const client = this.client;
+      if (client !== undefined) return client;
+      const timeout = options.timeout ?? (options.signal ? 0 : this.#connectTimeout);
+      return this.#join(deadline(`connect to ${this.address}`, timeout, options.signal));
+    });
   }
 
   /**
