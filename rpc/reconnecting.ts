@@ -70,15 +70,17 @@ interface Dial<T> {
  * @example Calls survive a server restart
  * ```ts
  * import { rejects, strictEqual as assertEquals } from "node:assert/strict";
- * import { ReconnectingClient, serviceDict, startServer } from "@denomas/denomas/rpc";
+ * import { ConnectError, ReconnectingClient, serviceDict, startServer } from "@denomas/denomas/rpc";
  *
  * const service = serviceDict({ ping: () => "pong" });
  * let server = await startServer(["127.0.0.1", 0], service);
  * const address = server.address;
  * await using client = new ReconnectingClient<typeof service>(address);
  * assertEquals(await client.remote.ping(), "pong");
+ * const connection = client.client!;
  * await server.close();
- * await rejects(client.remote.ping()); // nobody listens: one refused dial
+ * await connection.closed; // this side has seen the connection close
+ * await rejects(client.remote.ping(), ConnectError); // nobody listens: one refused dial
  * server = await startServer(address, service);
  * assertEquals(await client.remote.ping(), "pong");
  * await server.close();

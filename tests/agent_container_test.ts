@@ -392,6 +392,20 @@ Deno.test("a stopped agent is unregistered and calls to it fail with AgentNotFou
   assertEquals(await (await a.connect<Pinger>(other.addr)).ping(2), ["pong", 2]);
 });
 
+Deno.test("a missing method of a live agent stays a LookupError, not an AgentNotFoundError", async () => {
+  await using a = await Container.create([LOCALHOST, 0]);
+  await using b = await Container.create([LOCALHOST, 0]);
+  const pinger = new Pinger(b);
+  const proxy = await a.connect<Pinger & { nope(): string }>(pinger.addr);
+  await assertRejects(
+    proxy.nope(),
+    (error: unknown) =>
+      error instanceof RemoteException && !(error instanceof AgentNotFoundError) &&
+      error.exceptionType === "LookupError",
+  );
+  assertEquals(await proxy.ping(3), ["pong", 3]);
+});
+
 Deno.test("agent.stop ends the agent's tasks, sleeps and timers", async () => {
   const clock = new ExternalClock("2026-01-01T00:00:00Z");
   await using container = await Container.create("local://stop-tasks", { clock });
