@@ -266,6 +266,7 @@ export class Container implements AsyncDisposable {
     const target = parseAgentUrl(url);
     const timeout = options.timeout ?? 0;
     const name = await this.#call(
+      this.#peer(target),
       target,
       timeout,
       "validate_aid",
@@ -375,9 +376,10 @@ export class Container implements AsyncDisposable {
   #proxy<T>(target: AgentUrl, className: string, timeout: number): AgentProxy<T> {
     const root = `agents/${target.aid}`;
     const text = `${className}Proxy('${target.url}')`;
+    const peer = this.#peer(target);
     return makeRemote<T>({
       call: (path, args, kwargs, options) =>
-        this.#call(target, timeout, path, args, kwargs, options),
+        this.#call(peer, target, timeout, path, args, kwargs, options),
       describe: (path) =>
         path === root ? text : `${text}.${path.slice(root.length + 1).replaceAll("/", ".")}`,
     }, root);
@@ -389,6 +391,7 @@ export class Container implements AsyncDisposable {
    * own deadline).
    */
   async #call(
+    peer: ReconnectingClient,
     target: AgentUrl,
     timeout: number,
     path: string,
@@ -397,13 +400,14 @@ export class Container implements AsyncDisposable {
     options: CallOptions | undefined,
   ): Promise<unknown> {
     this.#checkOpen();
-    const peer = this.#peer(target);
     try {
-      const client = peer.client ?? await peer.connect({
-        timeout: options?.timeout ?? timeout,
-        signal: options?.signal,
-      });
-      return await client.call(path, args, kwargs, options);
+      const client = peer.client;
+      if (client !== undefined) return await client.call(path, args, kwargs, options);
+      // The call's own deadline covers the dial; without one, the proxy's timeout does.
+      if (options?.timeout !== undefined || options?.signal !== undefined) {
+        return await peer.call(path, args, kwargs, options);
+      }
+      return await (await peer.connect({ timeout })).call(path, args, kwargs, options);
     } catch (error) {
       if (this.#scope.signal.aborted) throw this.#scope.signal.reason;
       if (error instanceof RemoteException && error.exceptionType === "LookupError") {
