@@ -80,6 +80,7 @@ export function delay(ms: number, options: DelayOptions = {}): Promise<void> {
  * @param ms The limit; `undefined`, `0` or `Infinity` sets none.
  * @param signal The caller's signal, if any.
  * @returns The combined signal (`signal` itself when there is no limit).
+ * @throws {RangeError} when `ms` is not a number.
  */
 export function deadline(
   operation: string,
@@ -87,6 +88,9 @@ export function deadline(
   signal?: AbortSignal,
 ): AbortSignal | undefined {
   if (ms === undefined || ms <= 0 || ms === Infinity) return signal;
+  if (typeof ms !== "number" || Number.isNaN(ms)) {
+    throw new RangeError(`The time limit of ${operation} must be milliseconds, got ${ms}`);
+  }
   const expiry = new AbortController();
   AbortSignal.timeout(ms).addEventListener(
     "abort",

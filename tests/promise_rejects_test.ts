@@ -54,7 +54,7 @@ Deno.test("RPC calls reject bad arguments instead of throwing", async () => {
   const service = serviceDict({ ping: () => "pong" });
   await using server = await startServer(["127.0.0.1", 0], service);
   await using client = new ReconnectingClient<typeof service>(server.address);
-  await rejects(promiseOf(() => client.connect({ timeout: Number.NaN })));
+  await rejects(promiseOf(() => client.connect({ timeout: Number.NaN })), RangeError);
   const connection = await client.connect();
   await rejects(
     promiseOf(() => connection.call("ping", "x" as unknown as unknown[])),
