@@ -111,7 +111,8 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     const { connectTimeout, ...rpcOptions } = options;
     this.address = dialText(parseAddress(address));
     this.#dialAddress = address;
-    this.#options = rpcOptions;
+    // Each attempt dials once: the backoff is this client's, not the channel's.
+    this.#options = { ...rpcOptions, timeout: 0, signal: undefined };
     this.#connectTimeout = connectTimeout ?? 0;
     this.remote = makeProxy({
       call: (path, args, kwargs, options) => this.call(path, args, kwargs, options),
