@@ -15,6 +15,8 @@ import { openConnection, type RpcConnectionOptions } from "./connect.ts";
 import { makeProxy } from "./_proxy.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 
+const INSPECT = Symbol.for("Deno.customInspect");
+
 /** Options of {@linkcode ReconnectingClient}: those of `openConnection`, but for the dial's timeout. */
 export interface ReconnectingClientOptions
   extends Omit<RpcConnectionOptions, "timeout" | "signal"> {
@@ -202,6 +204,16 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
   /** Closes the client, see {@linkcode ReconnectingClient.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** E.g. `ReconnectingClient('tcp://127.0.0.1:5555')`. */
+  toString(): string {
+    return `ReconnectingClient('${this.address}')`;
+  }
+
+  /** Shows the client as {@linkcode ReconnectingClient.toString} does. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   async #callLater(

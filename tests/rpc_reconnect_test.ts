@@ -182,6 +182,8 @@ Deno.test("without a deadline a ReconnectingClient dials once and says where and
   const transport = countingTransport();
   await using client = new ReconnectingClient<PeerService>([LOCALHOST, port], { transport });
   strictEqual(client.address, `tcp://127.0.0.1:${port}`);
+  strictEqual(String(client), `ReconnectingClient('tcp://127.0.0.1:${port}')`);
+  strictEqual(Deno.inspect(client), `ReconnectingClient('tcp://127.0.0.1:${port}')`);
   await rejects(client.remote.ping(), (error) => {
     assert(error instanceof ConnectError, String(error));
     strictEqual(error.address, `tcp://127.0.0.1:${port}`);
