@@ -6,6 +6,7 @@
  */
 
 import type { Endpoint } from "../channel/transport.ts";
+import { DenomasError } from "../errors.ts";
 import { type Address, AddressError, parseAddress } from "../channel/address.ts";
 
 /** The largest TCP port number. */
@@ -46,7 +47,7 @@ export interface AgentUrl {
  * assertThrows(() => parseAgentUrl("tcp://x"), /Cannot parse agent URL "tcp:\/\/x": missing port/);
  * ```
  */
-export class AgentUrlError extends TypeError {
+export class AgentUrlError extends DenomasError {
   /** The URL as given. */
   readonly url: string;
 
@@ -59,7 +60,6 @@ export class AgentUrlError extends TypeError {
    */
   constructor(url: string, reason: string, options?: ErrorOptions) {
     super(`Cannot parse agent URL ${JSON.stringify(url)}: ${reason}`, options);
-    this.name = "AgentUrlError";
     this.url = url;
   }
 }

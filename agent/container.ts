@@ -16,10 +16,10 @@ import type { Serializer } from "../codecs/serializers.ts";
 import type { Clock } from "../clocks/clock.ts";
 import { RealtimeClock } from "../clocks/realtime.ts";
 import { ScopedClock } from "../clocks/scoped.ts";
-import type { RpcClient } from "../rpc/client.ts";
-import { openConnection } from "../rpc/connect.ts";
+import { deadline } from "../internal/async.ts";
 import { expose } from "../rpc/expose.ts";
-import { makeProxy, type ProxyTarget } from "../rpc/proxy.ts";
+import { makeRemote } from "../rpc/proxy.ts";
+import { ReconnectingClient } from "../rpc/reconnecting.ts";
 import type { CallOptions, Remote } from "../rpc/remote.ts";
 import { getRouter, Router } from "../rpc/router.ts";
 import { type RpcServer, startServer } from "../rpc/server.ts";
@@ -31,14 +31,9 @@ import {
   parseContainerAddress,
 } from "./address.ts";
 import type { Agent } from "./agent.ts";
-import { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
+import { AgentNotFoundError, ShutdownError } from "./errors.ts";
 import { localTransport } from "./local_transport.ts";
 import { agentInternals, containerHooks } from "./_internal.ts";
-
-/** The first pause before a failed connection attempt is repeated, in milliseconds. */
-export const CONNECT_RETRY_MIN_DELAY = 10;
-/** The longest pause between connection attempts, in milliseconds. */
-export const CONNECT_RETRY_MAX_DELAY = 1_000;
 
 const INSPECT = Symbol.for("Deno.customInspect");
 
@@ -80,7 +75,8 @@ export interface ConnectOptions {
   /**
    * How long to keep trying, in milliseconds: a refused connection (no
    * container there yet) is retried with backoff until then, and the whole
-   * connect (with `validate_aid`) must finish in that time. Proxies use it
+   * connect (with `validate_aid`) must finish in that time, else it rejects
+   * with a `TimeoutError` whose `cause` is the last failure. Proxies use it
    * again when they reconnect. `0` tries once and sets no limit on the call.
    *
    * @default {0}
@@ -143,10 +139,8 @@ export class Container implements AsyncDisposable {
   readonly #serializers: readonly Serializer[];
   readonly #agents = new Map<string, Agent>();
   readonly #agentsRouter = new Router({});
-  readonly #connections = new Map<string, Promise<RpcClient>>();
-  /** The open connections among #connections, for the synchronous fast path of calls. */
-  readonly #ready = new Map<string, RpcClient>();
-  readonly #outgoing = new Set<RpcClient>();
+  /** The connections to other containers, by container URL. */
+  readonly #peers = new Map<string, ReconnectingClient>();
   readonly #cleanups = new Set<() => Promise<void>>();
   #server: RpcServer | undefined;
   #url = "";
@@ -239,7 +233,9 @@ export class Container implements AsyncDisposable {
 
   /** How many connections this container opened to others (one per peer container). */
   get outgoingConnections(): number {
-    return this.#outgoing.size;
+    let open = 0;
+    for (const peer of this.#peers.values()) if (peer.client !== undefined) open++;
+    return open;
   }
 
   /** Whether {@linkcode Container.shutdown} was called. */
@@ -258,7 +254,10 @@ export class Container implements AsyncDisposable {
    * @param options How long to keep trying; a signal to give up.
    * @returns The proxy, whose string form is `<Class>Proxy('<url>')`.
    * @throws {AgentUrlError} for a malformed URL.
-   * @throws {ConnectError} when no connection could be opened in time.
+   * @throws {ConnectError} when no connection could be opened (e.g. refused,
+   *   and no `timeout` to retry in); its `cause` is the system's error.
+   * @throws {TimeoutError} when `timeout` passed; its `cause` is the last
+   *   failure (e.g. the refused dial).
    * @throws {AgentNotFoundError} when the container has no such agent.
    * @throws {ShutdownError} when this container is shut down.
    */
@@ -266,26 +265,15 @@ export class Container implements AsyncDisposable {
     this.#checkOpen();
     const target = parseAgentUrl(url);
     const timeout = options.timeout ?? 0;
-    const deadline = performance.now() + timeout;
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#scope.signal])
-      : this.#scope.signal;
-    const client = await this.#connection(target, timeout, signal);
-    const left = deadline - performance.now();
-    let name: unknown;
-    try {
-      name = await client.call("validate_aid", [target.aid], undefined, {
-        signal,
-        timeout: timeout > 0 ? Math.max(left, 1) : undefined,
-      });
-    } catch (error) {
-      if (error instanceof DOMException && error.name === "TimeoutError") {
-        throw new ConnectError(target.base, `no answer to validate_aid within ${timeout} ms`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    const name = await this.#call(
+      this.#peer(target),
+      target,
+      timeout,
+      "validate_aid",
+      [target.aid],
+      undefined,
+      { signal: deadline(`connect to ${target.url}`, timeout, options.signal) },
+    );
     if (typeof name !== "string") {
       throw new AgentNotFoundError(target.url, "its container's validate_aid answered null");
     }
@@ -329,14 +317,9 @@ export class Container implements AsyncDisposable {
     const stops = [...this.#agents.values()].map((agent) =>
       agentInternals.stop?.(agent, reason) ?? agent.stop()
     );
-    const attempts = [...this.#connections.values()];
-    this.#connections.clear();
-    this.#ready.clear();
-    await Promise.all([
-      this.#server?.close(),
-      ...[...this.#outgoing].map((client) => client.close()),
-      ...attempts.map((attempt) => attempt.then((client) => client.close(), () => {})),
-    ]);
+    const peers = [...this.#peers.values()];
+    this.#peers.clear();
+    await Promise.all([this.#server?.close(), ...peers.map((peer) => peer.close())]);
     await Promise.all(stops);
   }
 
@@ -368,58 +351,12 @@ export class Container implements AsyncDisposable {
     return endpoint.transport === "tcp" && this.#options.tls ? { tls: this.#options.tls } : {};
   }
 
-  /** The connection to `target`'s container: the open one, a running attempt, or a new one. */
-  async #connection(target: AgentUrl, timeout: number, signal: AbortSignal): Promise<RpcClient> {
-    const deadline = performance.now() + timeout;
-    let delay = CONNECT_RETRY_MIN_DELAY;
-    for (;;) {
-      signal.throwIfAborted();
-      let attempt = this.#connections.get(target.base);
-      if (attempt === undefined) {
-        attempt = this.#open(target, deadline);
-        this.#connections.set(target.base, attempt);
-        const started = attempt;
-        // A failed attempt is forgotten: it must not poison the address.
-        started.catch(() => {
-          if (this.#connections.get(target.base) === started) {
-            this.#connections.delete(target.base);
-          }
-        });
-      }
-      try {
-        const left = deadline - performance.now();
-        return await abortable(attempt, signal, timeout > 0 ? Math.max(left, 0) : undefined);
-      } catch (error) {
-        signal.throwIfAborted();
-        if (error === TIMED_OUT) {
-          throw new ConnectError(target.base, `no connection within ${timeout} ms`);
-        }
-        const left = deadline - performance.now();
-        // Another caller's attempt may have had less time: retry within ours.
-        if (!isRetryable(error) || left <= 0) {
-          throw error instanceof ConnectError ? error : new ConnectError(
-            target.base,
-            describeError(error),
-            { cause: error },
-          );
-        }
-        await sleep(Math.min(delay, left), signal);
-        delay = Math.min(delay * 2, CONNECT_RETRY_MAX_DELAY);
-      }
-    }
-  }
-
-  async #open(target: AgentUrl, deadline: number): Promise<RpcClient> {
-    const endpoint = target.endpoint;
-    const timeout = Math.max(0, deadline - performance.now());
-    // A connect that hangs (no answer at all) is given up at the deadline too.
-    const expiry = new AbortController();
-    const timer = timeout > 0
-      ? setTimeout(() => expiry.abort(new Deno.errors.TimedOut("no answer")), timeout)
-      : undefined;
-    let client: RpcClient;
-    try {
-      client = await openConnection(
+  /** The connection to `target`'s container, made on first use. */
+  #peer(target: AgentUrl): ReconnectingClient {
+    let peer = this.#peers.get(target.base);
+    if (peer === undefined) {
+      const endpoint = target.endpoint;
+      peer = new ReconnectingClient(
         endpoint.transport === "tcp"
           ? [endpoint.hostname, endpoint.port]
           : formatEndpoint(endpoint),
@@ -428,80 +365,74 @@ export class Container implements AsyncDisposable {
           codec: this.codec,
           extraSerializers: this.#serializers,
           maxFrameSize: this.#options.maxFrameSize,
-          timeout,
-          signal: timer === undefined
-            ? this.#scope.signal
-            : AbortSignal.any([this.#scope.signal, expiry.signal]),
           ...this.#transportFor(endpoint),
         },
       );
-    } catch (error) {
-      if (this.#scope.signal.aborted) throw error;
-      const reason = timeout > 0
-        ? `no connection within ${Math.round(timeout)} ms: ${describeError(error)}`
-        : describeError(error);
-      throw new ConnectError(target.base, reason, { cause: error });
-    } finally {
-      clearTimeout(timer);
+      this.#peers.set(target.base, peer);
     }
-    if (this.#scope.signal.aborted) {
-      await client.close();
-      throw this.#scope.signal.reason;
-    }
-    this.#outgoing.add(client);
-    this.#ready.set(target.base, client);
-    const attempt = this.#connections.get(target.base);
-    client.closed.then(() => {
-      this.#outgoing.delete(client);
-      if (this.#ready.get(target.base) === client) this.#ready.delete(target.base);
-      // A lost connection is replaced on the next call or connect.
-      if (attempt !== undefined && this.#connections.get(target.base) === attempt) {
-        this.#connections.delete(target.base);
-      }
-    });
-    return client;
+    return peer;
   }
 
   #proxy<T>(target: AgentUrl, className: string, timeout: number): AgentProxy<T> {
     const root = `agents/${target.aid}`;
     const text = `${className}Proxy('${target.url}')`;
-    const callTarget: ProxyTarget = {
-      peerAddress: target.base,
+    const peer = this.#peer(target);
+    return makeRemote<T>({
       call: (path, args, kwargs, options) =>
-        this.#call(target, timeout, path, args, kwargs, options),
+        this.#call(peer, target, timeout, path, args, kwargs, options),
       describe: (path) =>
         path === root ? text : `${text}.${path.slice(root.length + 1).replaceAll("/", ".")}`,
-    };
-    return makeProxy(callTarget, root) as AgentProxy<T>;
+    }, root);
   }
 
+  /**
+   * Calls `path` in `target`'s container. Without an open connection, it
+   * dials first, retrying refused dials for `timeout` ms (or until the call's
+   * own deadline).
+   */
   async #call(
+    peer: ReconnectingClient,
     target: AgentUrl,
     timeout: number,
     path: string,
-    args: unknown[],
+    args: readonly unknown[],
     kwargs: Readonly<Record<string, unknown>> | undefined,
     options: CallOptions | undefined,
   ): Promise<unknown> {
     this.#checkOpen();
-    // Fast path: an open connection needs no waiting, so no abortable wrapper.
-    let client = this.#ready.get(target.base);
-    if (client === undefined) {
-      const signal = options?.signal
-        ? AbortSignal.any([options.signal, this.#scope.signal])
-        : this.#scope.signal;
-      client = await this.#connection(target, timeout, signal);
-    }
     try {
-      return await client.call(path, args, kwargs, options);
+      const client = peer.client;
+      if (client !== undefined) return await client.call(path, args, kwargs, options);
+      // The call's own deadline covers the dial; without one, the proxy's timeout does.
+      if (options?.timeout !== undefined || options?.signal !== undefined) {
+        return await peer.call(path, args, kwargs, options);
+      }
+      return await (await peer.connect({ timeout })).call(path, args, kwargs, options);
     } catch (error) {
-      if (error instanceof RemoteException && isMissingAgent(error, target.aid)) {
-        throw new AgentNotFoundError(target.url, "it was stopped or never existed", {
-          cause: error,
-        });
+      if (this.#scope.signal.aborted) throw this.#scope.signal.reason;
+      if (error instanceof RemoteException && error.exceptionType === "LookupError") {
+        throw await this.#lookupFailure(peer, target, error);
       }
       throw error;
     }
+  }
+
+  /**
+   * A `LookupError` from the peer: an {@linkcode AgentNotFoundError} when the
+   * agent itself is gone (its container's `validate_aid` says so), else the
+   * error as it is (e.g. the agent has no such method).
+   */
+  async #lookupFailure(
+    peer: ReconnectingClient,
+    target: AgentUrl,
+    error: RemoteException,
+  ): Promise<Error> {
+    try {
+      if (await peer.call("validate_aid", [target.aid]) !== null) return error;
+    } catch {
+      return error;
+    }
+    return new AgentNotFoundError(target.url, "it was stopped or never existed", { cause: error });
   }
 }
 
@@ -514,51 +445,4 @@ function publicEndpoint(endpoint: Endpoint): Endpoint {
   }
   if (host.toLowerCase() === "localhost") return { ...endpoint, hostname: "127.0.0.1" };
   return endpoint;
-}
-
-function isMissingAgent(error: RemoteException, aid: string): boolean {
-  const last = error.remoteTraceback.trimEnd().split("\n").at(-1) ?? "";
-  return last === `LookupError: Name ${JSON.stringify(aid)} not found in "agents"`;
-}
-
-function isRetryable(error: unknown): boolean {
-  const cause = error instanceof ConnectError ? error.cause : error;
-  return cause instanceof Deno.errors.ConnectionRefused ||
-    cause instanceof Deno.errors.NotFound ||
-    cause instanceof Deno.errors.ConnectionReset;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Why {@linkcode abortable} gave up waiting. */
-const TIMED_OUT = Symbol("timed out");
-
-/** Waits for `promise`, giving up when `signal` aborts or after `ms` milliseconds. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal, ms?: number): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    const timer = ms === undefined ? undefined : setTimeout(() => reject(TIMED_OUT), ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    });
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -4,6 +4,10 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
+
+export { ConnectError } from "../channel/errors.ts";
+
 /**
  * There is no agent with that id: the peer's `validate_aid` answered `null`,
  * or the agent was stopped after the proxy was made.
@@ -18,7 +22,7 @@
  * assertEquals(error.message, 'No agent "7" at tcp://127.0.0.1:5555/7');
  * ```
  */
-export class AgentNotFoundError extends Error {
+export class AgentNotFoundError extends DenomasError {
   /** The agent URL that was asked for. */
   readonly url: string;
 
@@ -32,38 +36,7 @@ export class AgentNotFoundError extends Error {
   constructor(url: string, detail?: string, options?: ErrorOptions) {
     const aid = url.slice(url.lastIndexOf("/") + 1);
     super(`No agent "${aid}" at ${url}${detail ? ` (${detail})` : ""}`, options);
-    this.name = "AgentNotFoundError";
     this.url = url;
-  }
-}
-
-/**
- * A connection to another container could not be opened in time.
- *
- * @example
- * ```ts
- * import { ok as assert } from "node:assert/strict";
- * import { ConnectError } from "@denomas/denomas/agent";
- *
- * const error = new ConnectError("tcp://127.0.0.1:5555", "connection refused");
- * assert(error.message.startsWith("Cannot connect to tcp://127.0.0.1:5555"));
- * ```
- */
-export class ConnectError extends Error {
-  /** The container URL that was dialled. */
-  readonly base: string;
-
-  /**
-   * Makes the error for `base`.
-   *
-   * @param base The container URL that was dialled.
-   * @param reason What went wrong.
-   * @param options The underlying cause, if any.
-   */
-  constructor(base: string, reason: string, options?: ErrorOptions) {
-    super(`Cannot connect to ${base}: ${reason}`, options);
-    this.name = "ConnectError";
-    this.base = base;
   }
 }
 
@@ -80,7 +53,7 @@ export class ConnectError extends Error {
  * assertEquals(new ShutdownError("Container tcp://127.0.0.1:5555 is shut down").name, "ShutdownError");
  * ```
  */
-export class ShutdownError extends Error {
+export class ShutdownError extends DenomasError {
   /**
    * Makes the error.
    *
@@ -88,6 +61,5 @@ export class ShutdownError extends Error {
    */
   constructor(message: string) {
     super(message);
-    this.name = "ShutdownError";
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { asPromise } from "../internal/async.ts";
 import type { Conn, Endpoint, Listener, Transport } from "../channel/transport.ts";
 
 /** Bytes a writer may queue before `write` waits for the reader. */
@@ -208,14 +209,7 @@ export class LocalTransport implements Transport {
    * @throws {TypeError} for an endpoint that is not `local`.
    */
   listen(endpoint: Endpoint): Promise<Listener> {
-    const name = localName(endpoint);
-    const existing = this.#listeners.get(name);
-    if (existing && !existing.closed) {
-      return Promise.reject(new Deno.errors.AddrInUse(`local://${name} is already in use`));
-    }
-    const listener = new LocalListener(name, this.#listeners);
-    this.#listeners.set(name, listener);
-    return Promise.resolve(listener);
+    return asPromise(() => this.#listen(endpoint));
   }
 
   /**
@@ -225,13 +219,26 @@ export class LocalTransport implements Transport {
    *   connecting with a timeout retries, as it does for TCP).
    */
   connect(endpoint: Endpoint, signal?: AbortSignal): Promise<Conn> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    return asPromise(() => this.#connect(endpoint, signal));
+  }
+
+  #listen(endpoint: Endpoint): Listener {
+    const name = localName(endpoint);
+    const existing = this.#listeners.get(name);
+    if (existing && !existing.closed) {
+      throw new Deno.errors.AddrInUse(`local://${name} is already in use`);
+    }
+    const listener = new LocalListener(name, this.#listeners);
+    this.#listeners.set(name, listener);
+    return listener;
+  }
+
+  #connect(endpoint: Endpoint, signal: AbortSignal | undefined): Conn {
+    signal?.throwIfAborted();
     const name = localName(endpoint);
     const listener = this.#listeners.get(name);
     if (!listener || listener.closed) {
-      return Promise.reject(
-        new Deno.errors.ConnectionRefused(`Connection refused: nothing listens at local://${name}`),
-      );
+      throw new Deno.errors.ConnectionRefused(`Nothing listens at local://${name}`);
     }
     const id = this.#nextConn++;
     const toServer = new Pipe();
@@ -239,7 +246,7 @@ export class LocalTransport implements Transport {
     const clientName = `local://${name}#client-${id}`;
     const serverName = `local://${name}`;
     listener.deliver(new LocalConn(serverName, clientName, toServer, toClient));
-    return Promise.resolve(new LocalConn(clientName, serverName, toClient, toServer));
+    return new LocalConn(clientName, serverName, toClient, toServer);
   }
 }
 

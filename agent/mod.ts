@@ -40,6 +40,7 @@ export * from "./address.ts";
 export * from "./agent.ts";
 export * from "./container.ts";
 export * from "./errors.ts";
+export { RemoteException } from "../channel/errors.ts";
 export * from "./local_transport.ts";
 export * from "./manager.ts";
 export * from "./child.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { abortable, deadline } from "../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import { childConfig, ChildHandle } from "./_child_parent.ts";
 import type { Container } from "./container.ts";
@@ -69,10 +70,9 @@ export async function startSubprocess(
     await process.status;
   };
   try {
-    const ready = await withTimeout(
+    const ready = await abortable(
       waitForReady(lines),
-      options.startTimeout ?? 30_000,
-      "the child process did not report ready",
+      deadline("the child process's ready report", options.startTimeout ?? 30_000),
     );
     forwarding = forward(lines);
     const manager = await container.connect<Manager>(ready.manager, { timeout: 5_000 });
@@ -80,7 +80,8 @@ export async function startSubprocess(
       kind: "subprocess",
       async waitForEnd(ms) {
         await closeStdin(process);
-        const ended = await withTimeout(process.status.then(() => true), ms, "").catch(() => false);
+        const ended = await abortable(process.status, AbortSignal.timeout(ms))
+          .then(() => true, () => false);
         if (ended) await forwarding;
         return ended;
       },
@@ -148,12 +149,4 @@ async function waitForReady(
 async function forward(lines: AsyncGenerator<string>): Promise<void> {
   const encoder = new TextEncoder();
   for await (const line of lines) await Deno.stdout.write(encoder.encode(line));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

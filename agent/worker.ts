@@ -4,6 +4,7 @@
  * @module
  */
 
+import { abortable, deadline } from "../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import { childConfig, ChildHandle } from "./_child_parent.ts";
 import type { Container } from "./container.ts";
@@ -66,28 +67,17 @@ export async function startWorker(
     onStopped();
   };
   worker.postMessage(config);
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const started = await Promise.race([
+    const started = await abortable(
       ready,
-      new Promise<never>((_, reject) => {
-        const ms = options.startTimeout ?? 30_000;
-        timer = setTimeout(
-          () => reject(new Error(`the worker did not report ready within ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
+      deadline("the worker's ready report", options.startTimeout ?? 30_000),
+    );
     const manager = await container.connect<Manager>(started.manager, { timeout: 5_000 });
     return new ChildHandle(container, started.url, manager, {
       kind: "worker",
       async waitForEnd(ms) {
-        let wait: ReturnType<typeof setTimeout> | undefined;
-        const ended = await Promise.race([
-          stopped.then(() => true),
-          new Promise<boolean>((resolve) => wait = setTimeout(() => resolve(false), ms)),
-        ]);
-        clearTimeout(wait);
+        const ended = await abortable(stopped, AbortSignal.timeout(ms))
+          .then(() => true, () => false);
         worker.terminate();
         return ended;
       },
@@ -101,7 +91,5 @@ export async function startWorker(
     throw new Error(`Cannot start a child container worker: ${(error as Error).message}`, {
       cause: error,
     });
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TimeoutError } from "../errors.ts";
 import type { CallTable } from "./_call_table.ts";
 import type { Deadlines } from "./_deadlines.ts";
 
@@ -46,12 +47,7 @@ export class PendingCall {
 
   /** Called by the deadlines when the timeout passed. */
   expire(): void {
-    this.cancel(
-      new DOMException(
-        `Call ${this.id} to ${this.owner.peer} timed out after ${this.timeout} ms`,
-        "TimeoutError",
-      ),
-    );
+    this.cancel(new TimeoutError(`call ${this.id} to ${this.owner.peer}`, this.timeout));
   }
 
   /** Gives up: forgets the call (a late reply is dropped) and rejects it. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
 import type { Endpoint } from "./transport.ts";
 
 /**
@@ -22,7 +23,7 @@ export const MAX_PORT = 65535;
 const HOST_PORT = /^(\[[^\]]+\]|[^:/\[\]\s]+):(\d+)$/;
 
 /** An address could not be parsed. */
-export class AddressError extends TypeError {
+export class AddressError extends DenomasError {
   /**
    * Makes the error for a malformed address.
    *
@@ -31,7 +32,6 @@ export class AddressError extends TypeError {
    */
   constructor(address: unknown, reason: string) {
     super(`Cannot parse address ${describe(address)}: ${reason}`);
-    this.name = "AddressError";
   }
 }
 

@@ -6,6 +6,7 @@
 
 import { type Codec, type CodecClass, detachedDecoder, transientEncoder } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
+import { abortable, deadline } from "../internal/async.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
@@ -33,7 +34,7 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /**
    * Gives up on the call after this many milliseconds: it rejects with a
-   * `TimeoutError` `DOMException` and a late reply is dropped.
+   * `TimeoutError` (from the root module) and a late reply is dropped.
    */
   readonly timeout?: number;
 }
@@ -376,9 +377,10 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     this.#waitingSenders++;
     try {
       const drained = this.#writer.drained(this.#highWaterMark);
-      await (options?.signal === undefined && timeout === undefined
-        ? drained
-        : cancellable(drained, options!, this.#peer));
+      await abortable(
+        drained,
+        deadline(`call to ${this.#peer} (waiting to be sent)`, timeout, options?.signal),
+      );
     } finally {
       this.#waitingSenders--;
     }
@@ -618,47 +620,13 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   async #closeConnection(): Promise<void> {
     const writer = this.#writer;
     if (writer.bufferedAmount > 0 && !writer.closed) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        writer.idle(),
-        new Promise((resolve) => timer = setTimeout(resolve, CLOSE_FLUSH_TIMEOUT)),
-      ]);
-      clearTimeout(timer);
+      await abortable(writer.idle(), AbortSignal.timeout(CLOSE_FLUSH_TIMEOUT)).catch(() => {});
     }
     writer.close();
     this.#conn.close();
     await this.#readLoop;
     this.#state = CLOSED;
   }
-}
-
-/** `promise`, or a rejection when `options.signal` aborts or `options.timeout` passes first. */
-function cancellable(promise: Promise<void>, options: SendOptions, peer: string): Promise<void> {
-  const { signal, timeout } = options;
-  return new Promise<void>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    if (timeout !== undefined) {
-      timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        reject(
-          new DOMException(
-            `Call to ${peer} timed out after ${timeout} ms waiting to be sent`,
-            "TimeoutError",
-          ),
-        );
-      }, timeout);
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-    promise.then(() => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    });
-  });
 }
 
 function servedError(): Error {

@@ -7,26 +7,23 @@
 import { type Address, parseAddress } from "./address.ts";
 import { selectTransport } from "./_select_transport.ts";
 import { Channel } from "./channel.ts";
+import { dial } from "./_dial.ts";
 import type { OpenConnectionOptions } from "./options.ts";
-import type { Conn, Endpoint, Transport } from "./transport.ts";
-
-/** The first pause between connection attempts, in milliseconds. */
-export const CONNECT_RETRY_MIN_DELAY = 10;
-/** The longest pause between connection attempts, in milliseconds. */
-export const CONNECT_RETRY_MAX_DELAY = 1_000;
 
 /**
  * Connects to `address` and returns a {@linkcode Channel}. With a
  * `timeout`, a refused connection (no server listening yet) is retried with
- * exponential backoff until the timeout passes.
+ * exponential backoff (10 ms doubling up to 1 s) until the timeout passes.
  *
  * @param address Where to connect, see {@linkcode Address}.
  * @param options Codec, serializers, limits, retry timeout, signal, TLS or
  * another transport.
  * @returns The open channel.
  * @throws {AddressError} for a malformed address.
- * @throws {Deno.errors.ConnectionRefused} (or `NotFound` for a Unix socket)
- * when nobody listens, after retrying for `timeout` ms.
+ * @throws {ConnectError} when the connection fails (e.g. nobody listens): it
+ * names the address, and its `cause` is the system's error.
+ * @throws {TimeoutError} when `timeout` passes first; its `cause` is the last
+ * failure, its message names the address.
  * @throws `signal.reason` when `signal` aborts.
  *
  * @example Connecting before the server is up
@@ -47,6 +44,23 @@ export const CONNECT_RETRY_MAX_DELAY = 1_000;
  *   await Deno.remove(dir, { recursive: true });
  * }
  * ```
+ *
+ * @example A timeout that passes: the error says where and why
+ * ```ts
+ * import { ok as assert, rejects } from "node:assert/strict";
+ * import { openConnection } from "@denomas/denomas/channel";
+ * import { TimeoutError } from "@denomas/denomas";
+ *
+ * using probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = probe.addr.port;
+ * probe.close();
+ * await rejects(openConnection(["127.0.0.1", port], { timeout: 50 }), (error) => {
+ *   assert(error instanceof TimeoutError);
+ *   assert(error.message.startsWith(`connect to tcp://127.0.0.1:${port} timed out after 50 ms`));
+ *   assert(error.cause instanceof Deno.errors.ConnectionRefused);
+ *   return true;
+ * });
+ * ```
  */
 export async function openConnection(
   address: Address,
@@ -54,53 +68,11 @@ export async function openConnection(
 ): Promise<Channel> {
   const endpoint = parseAddress(address);
   const transport = selectTransport(endpoint, options);
-  const conn = await connectWithRetry(transport, endpoint, options.timeout ?? 0, options.signal);
+  const conn = await dial(transport, endpoint, options.timeout ?? 0, options.signal);
   try {
     return new Channel(conn, options);
   } catch (error) {
     conn.close();
     throw error;
   }
-}
-
-async function connectWithRetry(
-  transport: Transport,
-  endpoint: Endpoint,
-  timeout: number,
-  signal: AbortSignal | undefined,
-): Promise<Conn> {
-  signal?.throwIfAborted();
-  const deadline = performance.now() + timeout;
-  let delay = CONNECT_RETRY_MIN_DELAY;
-  while (true) {
-    try {
-      return await transport.connect(endpoint, signal);
-    } catch (error) {
-      signal?.throwIfAborted();
-      const left = deadline - performance.now();
-      if (!isRetryable(error) || left <= 0) throw error;
-      await sleep(Math.min(delay, left), signal);
-      delay = Math.min(delay * 2, CONNECT_RETRY_MAX_DELAY);
-    }
-  }
-}
-
-function isRetryable(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionRefused ||
-    error instanceof Deno.errors.NotFound ||
-    error instanceof Deno.errors.ConnectionReset;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

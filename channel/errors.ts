@@ -5,6 +5,8 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
+
 export { CodecError } from "../codecs/codec.ts";
 
 /**
@@ -21,7 +23,7 @@ export { CodecError } from "../codecs/codec.ts";
  * assertEquals(error.message, "Origin: 127.0.0.1:5555\nValueError: 42\n");
  * ```
  */
-export class RemoteException extends Error {
+export class RemoteException extends DenomasError {
   /** The peer's address, as this side sees it. */
   readonly origin: string;
   /** The peer's error text; its last line is `"<Name>: <message>"`. */
@@ -35,9 +37,32 @@ export class RemoteException extends Error {
    */
   constructor(origin: string, remoteTraceback: string) {
     super(`Origin: ${origin}\n${remoteTraceback}`);
-    this.name = "RemoteException";
     this.origin = origin;
     this.remoteTraceback = remoteTraceback;
+  }
+
+  /**
+   * The name of the remote error's type: what precedes `": "` on the last
+   * line of {@linkcode RemoteException.remoteTraceback} (Python and denomas
+   * both end the text with `"<Type>: <message>"`), e.g. `"LookupError"` or
+   * `"aiomas.exceptions.RemoteException"`. `""` when the text has no such line.
+   *
+   * @example
+   * ```ts
+   * import { strictEqual as assertEquals } from "node:assert/strict";
+   * import { RemoteException } from "@denomas/denomas/channel";
+   *
+   * const text = "Traceback (most recent call last):\n  ...\nLookupError: Name \"7\" not found\n";
+   * assertEquals(new RemoteException("127.0.0.1:5555", text).exceptionType, "LookupError");
+   * assertEquals(new RemoteException("127.0.0.1:5555", "KeyboardInterrupt\n").exceptionType, "KeyboardInterrupt");
+   * ```
+   */
+  get exceptionType(): string {
+    const text = this.remoteTraceback.trimEnd();
+    const last = text.slice(text.lastIndexOf("\n") + 1);
+    const colon = last.indexOf(":");
+    const type = colon < 0 ? last : last.slice(0, colon);
+    return /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(type) ? type : "";
   }
 }
 
@@ -55,7 +80,7 @@ export class RemoteException extends Error {
  * assert(error.message.includes("10.0.0.7:5555"));
  * ```
  */
-export class ConnectionResetError extends Error {
+export class ConnectionResetError extends DenomasError {
   /** The peer's address, as this side sees it. */
   readonly peer: string;
 
@@ -68,7 +93,6 @@ export class ConnectionResetError extends Error {
    */
   constructor(peer: string, reason: string, options?: ErrorOptions) {
     super(`Connection to ${peer} ${reason}`, options);
-    this.name = "ConnectionResetError";
     this.peer = peer;
   }
 }
@@ -85,7 +109,7 @@ export class ConnectionResetError extends Error {
  * assert(new ProtocolError("bad frame") instanceof Error);
  * ```
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends DenomasError {
   /**
    * Makes the error for a protocol violation.
    *
@@ -94,7 +118,48 @@ export class ProtocolError extends Error {
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "ProtocolError";
+  }
+}
+
+/**
+ * A connection could not be opened: nothing listens at the address, the
+ * address does not resolve, the peer reset the connection during the
+ * handshake, or the system refused. The message names the address and the
+ * last failure; `cause` is the system's error (e.g.
+ * `Deno.errors.ConnectionRefused`). A connect that had a `timeout` and ran
+ * out of time rejects with a `TimeoutError` instead, whose `cause` is the
+ * last failure; both are {@linkcode DenomasError}s.
+ *
+ * @example Nothing listens there
+ * ```ts
+ * import { ok as assert, rejects } from "node:assert/strict";
+ * import { ConnectError, openConnection } from "@denomas/denomas/channel";
+ *
+ * using probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = probe.addr.port;
+ * probe.close();
+ * await rejects(openConnection(["127.0.0.1", port]), (error) => {
+ *   assert(error instanceof ConnectError);
+ *   assert(error.message.startsWith(`Cannot connect to tcp://127.0.0.1:${port}: `));
+ *   assert(error.cause instanceof Deno.errors.ConnectionRefused);
+ *   return true;
+ * });
+ * ```
+ */
+export class ConnectError extends DenomasError {
+  /** The address that was dialled, e.g. `"tcp://127.0.0.1:5555"`. */
+  readonly address: string;
+
+  /**
+   * Makes the error for `address`.
+   *
+   * @param address The address that was dialled.
+   * @param reason What went wrong, e.g. the system error's message.
+   * @param options The underlying cause, e.g. the system error.
+   */
+  constructor(address: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot connect to ${address}: ${reason}`, options);
+    this.address = address;
   }
 }
 

@@ -31,9 +31,10 @@ export {
   parseAddress,
 } from "./address.ts";
 export { Channel, CLOSE_FLUSH_TIMEOUT, type RequestHandler, type SendOptions } from "./channel.ts";
-export { CONNECT_RETRY_MAX_DELAY, CONNECT_RETRY_MIN_DELAY, openConnection } from "./connect.ts";
+export { openConnection } from "./connect.ts";
 export {
   CodecError,
+  ConnectError,
   ConnectionResetError,
   formatRemoteTraceback,
   ProtocolError,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { abortable, asPromise } from "../internal/async.ts";
 import { formatHostPort } from "./address.ts";
 import type { Conn, Endpoint, Listener, PeerInfo, Transport } from "./transport.ts";
 
@@ -30,7 +31,7 @@ export const tcpTransport: Transport = {
   connect(endpoint: Endpoint, signal?: AbortSignal): Promise<Conn> {
     switch (endpoint.transport) {
       case "tcp":
-        return abortable(
+        return abortableConnect(
           Deno.connect({ transport: "tcp", hostname: endpoint.hostname, port: endpoint.port }),
           signal,
         ).then((conn) => {
@@ -38,7 +39,7 @@ export const tcpTransport: Transport = {
           return new SocketConn(conn, peerOf(conn.remoteAddr));
         });
       case "unix":
-        return abortable(Deno.connect({ transport: "unix", path: endpoint.path }), signal)
+        return abortableConnect(Deno.connect({ transport: "unix", path: endpoint.path }), signal)
           .then((conn) => new SocketConn(conn, { address: endpoint.path }));
       default:
         return Promise.reject(noTransport(endpoint));
@@ -47,21 +48,20 @@ export const tcpTransport: Transport = {
 
   listen(endpoint: Endpoint): Promise<Listener> {
     switch (endpoint.transport) {
-      case "tcp": {
-        const listener = Deno.listen({
-          transport: "tcp",
-          hostname: endpoint.hostname,
-          port: endpoint.port,
-        });
-        const addr = listener.addr;
-        return Promise.resolve(
-          new SocketListener(listener, {
+      case "tcp":
+        return asPromise(() => {
+          const listener = Deno.listen({
+            transport: "tcp",
+            hostname: endpoint.hostname,
+            port: endpoint.port,
+          });
+          const addr = listener.addr;
+          return new SocketListener(listener, {
             transport: "tcp",
             hostname: addr.hostname,
             port: addr.port,
-          }),
-        );
-      }
+          });
+        });
       case "unix":
         return listenUnix(endpoint.path);
       default:
@@ -89,29 +89,13 @@ function localOf(addr: Deno.Addr): string {
 }
 
 /** Rejects with `signal.reason` at once on abort; a connection made later is closed. */
-function abortable<T extends Deno.Conn>(connecting: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal === undefined) return connecting;
-  if (signal.aborted) {
+function abortableConnect<T extends Deno.Conn>(
+  connecting: Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return abortable(connecting, signal).catch((error) => {
     connecting.then((conn) => conn.close(), () => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      connecting.then((conn) => conn.close(), () => {});
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    connecting.then(
-      (conn) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) conn.close();
-        else resolve(conn);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
+    throw error;
   });
 }
 

@@ -1,5 +1,6 @@
 /** Helpers shared by the clocks. Not exported from `mod.ts`. */
 
+import { abortable } from "../internal/async.ts";
 import type { ClockTime, TimerHandle } from "./clock.ts";
 
 const NS_PER_S = 1_000_000_000n;
@@ -97,15 +98,11 @@ export function sleepOn<T>(
   signal: AbortSignal | undefined,
 ): Promise<T> {
   if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      timer.cancel();
-      reject(signal!.reason);
-    };
-    const timer = schedule(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(value);
-    });
-    signal?.addEventListener("abort", onAbort, { once: true });
+  const { promise, resolve } = Promise.withResolvers<T>();
+  const timer = schedule(() => resolve(value));
+  if (signal === undefined) return promise;
+  return abortable(promise, signal).catch((reason) => {
+    timer.cancel();
+    throw reason;
   });
 }

@@ -77,14 +77,16 @@ export interface Clock {
   /** The current date in UTC. */
   utcnow(): Temporal.ZonedDateTime;
   /**
-   * Resolves with `value` after `dt` seconds of clock time.
+   * Resolves with `value` after `dt` seconds of clock time. Bad arguments
+   * reject the promise (it never throws).
    *
    * @throws {RangeError} when `dt` is negative or not a number.
    */
   sleep<T = undefined>(dt: number, value?: T, options?: SleepOptions): Promise<T>;
   /**
    * Resolves with `value` at clock time `t` (seconds or a date). A time in
-   * seconds that has already passed resolves at once.
+   * seconds that has already passed resolves at once. Bad arguments reject
+   * the promise (it never throws).
    *
    * @throws {RangeError} when `t` is a date at or before {@linkcode Clock.utcnow}.
    */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { asPromise } from "../internal/async.ts";
 import type { Clock, ClockTime, SleepOptions, TimerHandle } from "./clock.ts";
 import { checkDelay, secondsToNs, sleepOn, toClockSeconds, toZonedUtc } from "./_util.ts";
 import { Timer } from "./_timer.ts";
@@ -150,8 +151,10 @@ export class ExternalClock implements Clock {
    * @throws {RangeError} when `dt` is negative.
    */
   sleep<T = undefined>(dt: number, value?: T, options?: SleepOptions): Promise<T> {
-    checkDelay(dt);
-    return this.#sleepAt(this.#time + dt, value as T, options?.signal);
+    return asPromise(() => {
+      checkDelay(dt);
+      return this.#sleepAt(this.#time + dt, value as T, options?.signal);
+    });
   }
 
   /**
@@ -160,7 +163,9 @@ export class ExternalClock implements Clock {
    * @throws {RangeError} when `t` is a date that is not in the future.
    */
   sleepUntil<T = undefined>(t: ClockTime, value?: T, options?: SleepOptions): Promise<T> {
-    return this.#sleepAt(toClockSeconds(t, this.#time, this.utcnow()), value as T, options?.signal);
+    return asPromise(() =>
+      this.#sleepAt(toClockSeconds(t, this.#time, this.utcnow()), value as T, options?.signal)
+    );
   }
 
   /**

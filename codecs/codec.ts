@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
 import type { Serializer, SerializerRegistry } from "./serializers.ts";
 
 /**
@@ -100,7 +101,7 @@ export interface CodecClass {
 }
 
 /** A value could not be encoded or decoded. */
-export class CodecError extends Error {
+export class CodecError extends DenomasError {
   /**
    * Creates the error.
    *

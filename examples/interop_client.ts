@@ -29,6 +29,7 @@ import { RemoteException } from "../channel/mod.ts";
 import type { CodecClass } from "../codecs/mod.ts";
 import { callRemote, openConnection } from "../rpc/mod.ts";
 import { CallerAgent, CallerService, codecByName } from "./_interop_contract.ts";
+import { abortable, deadline } from "../internal/async.ts";
 
 /** What a check needs to know about the peer it runs against. */
 interface Peer {
@@ -292,14 +293,8 @@ async function runChecks(peer: Peer, label: string, timeout: number): Promise<[n
   for (const check of CHECKS) {
     if (check.when !== undefined && !check.when(peer)) continue;
     const name = label === "" ? check.name : `${label} ${check.name}`;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        check.run(peer),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout);
-        }),
-      ]);
+      await abortable(check.run(peer), deadline(name, timeout));
       console.log(`PASS ${name}`);
       passed++;
     } catch (error) {
@@ -310,8 +305,6 @@ async function runChecks(peer: Peer, label: string, timeout: number): Promise<[n
         : String(error);
       console.log(`FAIL ${name}: ${text.replaceAll("\n", " | ").slice(0, 500)}`);
       failed++;
-    } finally {
-      clearTimeout(timer);
     }
   }
   return [passed, failed];

@@ -28,11 +28,16 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
     promise.catch(() => {});
     return Promise.reject(signal.reason);
   }
-  const { promise: aborted, reject } = Promise.withResolvers<never>();
-  const onAbort = () => reject(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  return Promise.race([promise, aborted]).finally(() => {
-    signal.removeEventListener("abort", onAbort);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    }, (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
   });
 }
 
@@ -75,6 +80,7 @@ export function delay(ms: number, options: DelayOptions = {}): Promise<void> {
  * @param ms The limit; `undefined`, `0` or `Infinity` sets none.
  * @param signal The caller's signal, if any.
  * @returns The combined signal (`signal` itself when there is no limit).
+ * @throws {RangeError} when `ms` is not a number.
  */
 export function deadline(
   operation: string,
@@ -82,6 +88,9 @@ export function deadline(
   signal?: AbortSignal,
 ): AbortSignal | undefined {
   if (ms === undefined || ms <= 0 || ms === Infinity) return signal;
+  if (typeof ms !== "number" || Number.isNaN(ms)) {
+    throw new RangeError(`The time limit of ${operation} must be milliseconds, got ${ms}`);
+  }
   const expiry = new AbortController();
   AbortSignal.timeout(ms).addEventListener(
     "abort",
@@ -183,4 +192,20 @@ function giveUp(reason: unknown, last: unknown): unknown {
     return new TimeoutError(reason.operation, reason.timeout, { cause: last });
   }
   return reason;
+}
+
+/**
+ * Calls `fn` and returns its result as a promise; a synchronous throw (a
+ * bad argument found before any waiting) becomes a rejection, so a promise
+ * API never throws at its caller.
+ *
+ * @param fn Does the work; may throw or return a value or a promise.
+ * @returns The result, or a rejection with what `fn` threw.
+ */
+export function asPromise<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -10,9 +10,9 @@ import type { Channel } from "../channel/channel.ts";
 import type { Request } from "../channel/request.ts";
 import { CodecError } from "../codecs/codec.ts";
 import type { RpcClient } from "./client.ts";
-import { type CallContext, enterContext, runWithAsyncContext } from "./context.ts";
+import { type CallContext, enterContext, runWithAsyncContext } from "./_context.ts";
 import { LookupError } from "./errors.ts";
-import { makeProxy, proxyAt, proxyState, type ProxyTarget } from "./proxy.ts";
+import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "./_proxy.ts";
 import type { CallOptions } from "./remote.ts";
 import { FORWARD_SEGMENT, getRouter, MAX_PATH_LENGTH, type Router } from "./router.ts";
 
@@ -36,7 +36,7 @@ export function connectionOf(channel: Channel): Connection {
 }
 
 /** The state shared by an {@linkcode RpcClient} and the proxies of its connection. */
-export class Connection implements ProxyTarget {
+export class Connection implements RemoteTarget {
   readonly channel: Channel;
   readonly peerAddress: string;
   readonly root: object;
@@ -71,6 +71,10 @@ export class Connection implements ProxyTarget {
     options: CallOptions | undefined,
   ): Promise<unknown> {
     return this.channel.send([path, args, kwargs ?? NO_KWARGS], options);
+  }
+
+  describe(path: string): string {
+    return `RemoteProxy(${JSON.stringify(path)} at ${this.peerAddress})`;
   }
 
   /** The path a passed object is sent as. */

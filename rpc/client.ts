@@ -132,6 +132,11 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
     kwargs?: Readonly<Record<string, unknown>>,
     options?: CallOptions,
   ): Promise<unknown> {
+    if (!Array.isArray(args)) {
+      return Promise.reject(
+        new TypeError(`The args of a call must be an array, got ${typeof args}`),
+      );
+    }
     return this.#connection.call(path, args.slice(), kwargs, options);
   }
 

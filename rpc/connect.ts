@@ -34,6 +34,9 @@ export interface RpcConnectionOptions extends Omit<OpenConnectionOptions, "fallb
  * @param options Channel options, and this side's own `service`.
  * @returns The connection.
  * @throws {TypeError} when `service` has no router.
+ * @throws {ConnectError} when the connection fails; it names the address,
+ *   its `cause` is the system's error.
+ * @throws {TimeoutError} when `timeout` passes first; its `cause` is the last failure.
  *
  * @example Bi-directional calls: the server calls the client's service
  * ```ts

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
+
 /**
  * A call path names nothing that was exposed. Sent to the caller as an
  * EXCEPTION reply ending in `LookupError: <message>`, as Python does.
@@ -17,7 +19,7 @@
  * assertEquals(error.name, "LookupError");
  * ```
  */
-export class LookupError extends Error {
+export class LookupError extends DenomasError {
   /**
    * Makes the error.
    *

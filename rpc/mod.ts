@@ -52,9 +52,23 @@ export {
   type RemoteKeys,
   type RemoteMethod,
 } from "./remote.ts";
-export { callRemote, isProxy, proxyEquals, proxyPath, withOptions } from "./proxy.ts";
+export {
+  callRemote,
+  isProxy,
+  makeRemote,
+  proxyEquals,
+  proxyPath,
+  type RemoteTarget,
+  withOptions,
+} from "./proxy.ts";
 export { RpcClient, type RpcClientOptions } from "./client.ts";
 export { proxySerializer } from "./proxy_serializer.ts";
 export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";
 export { openConnection, type RpcConnectionOptions } from "./connect.ts";
+export {
+  ReconnectingClient,
+  type ReconnectingClientOptions,
+  type ReconnectOptions,
+} from "./reconnecting.ts";
+export { ConnectError, RemoteException } from "../channel/errors.ts";
 export { type CallContext, callContext } from "./context.ts";

@@ -5,164 +5,44 @@
  * @module
  */
 
-import type { CallOptions } from "./remote.ts";
+import { makeProxy, type ProxyState, proxyState, type RemoteTarget } from "./_proxy.ts";
+import type { CallOptions, Remote } from "./remote.ts";
 
-/** Internal: where a proxy sends its calls. One per connection. */
-export interface ProxyTarget {
-  /** Sends a request and resolves to the reply. */
-  call(
-    path: string,
-    args: unknown[],
-    kwargs: Readonly<Record<string, unknown>> | undefined,
-    options: CallOptions | undefined,
-  ): Promise<unknown>;
-  /** The peer's address, for the string form. */
-  readonly peerAddress: string;
-  /** The string form of the proxy at `path`, when the default one does not fit. */
-  describe?(path: string): string;
-}
-
-interface ProxyState {
-  readonly target: ProxyTarget;
-  readonly path: string;
-  readonly options: CallOptions | undefined;
-  /** The parent proxy: a live child keeps its parents (and so its cache entry) alive. */
-  readonly parent: object | undefined;
-  /**
-   * Children made so far, held weakly: proxies nobody holds are collected, so
-   * a peer sending ever new proxy paths cannot grow this side's memory.
-   */
-  children: Map<string, WeakRef<object>> | undefined;
-  /**
-   * The child got last, held strongly (one per proxy, so memory stays
-   * bounded): `remote.add(...)` in a loop skips the map and the `WeakRef`.
-   */
-  lastKey: string | undefined;
-  lastChild: object | undefined;
-}
-
-/** Removes the cache entry of a collected child proxy. */
-const collected = new FinalizationRegistry<{ children: Map<string, WeakRef<object>>; key: string }>(
-  ({ children, key }) => {
-    if (children.get(key)?.deref() === undefined) children.delete(key);
-  },
-);
+export type { RemoteTarget } from "./_proxy.ts";
 
 /**
- * Names a proxy answers itself instead of treating them as remote members, so
- * that awaiting, printing and serializing a proxy never calls the peer.
+ * Makes a proxy whose calls go to `target`: the seam for routing calls your
+ * own way (e.g. a container sends an agent's calls over whichever connection
+ * reaches the agent's container). The proxy behaves like any other: its
+ * members are child proxies, calling one calls `target.call(path, …)`,
+ * {@linkcode withOptions}, {@linkcode callRemote} and {@linkcode proxyPath}
+ * work on it, and it can be passed to a peer (calls to it are forwarded).
+ *
+ * @param target Where the calls go, and the proxies' string form.
+ * @param path The path of the proxy, e.g. `"agents/3"`; `""` for a root.
+ * @returns The proxy, typed from the service class `T`.
+ *
+ * @example A proxy that answers locally
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { makeRemote, proxyPath } from "@denomas/denomas/rpc";
+ *
+ * const calls: string[] = [];
+ * const remote = makeRemote<{ sub: { mul(a: number, b: number): number } }>({
+ *   call: (path, args) => {
+ *     calls.push(path);
+ *     return Promise.resolve((args[0] as number) * (args[1] as number));
+ *   },
+ *   describe: (path) => `Calculator(${path})`,
+ * }, "calc");
+ * assertEquals(await remote.sub.mul(6, 7), 42);
+ * assertEquals(calls, ["calc/sub/mul"]);
+ * assertEquals(proxyPath(remote.sub), "calc/sub");
+ * assertEquals(String(remote.sub), "Calculator(calc/sub)");
+ * ```
  */
-const LOCAL_NAMES: ReadonlySet<string> = new Set([
-  "then",
-  "toString",
-  "toJSON",
-  "valueOf",
-  "toLocaleString",
-  "constructor",
-]);
-
-const INSPECT_DENO = Symbol.for("Deno.customInspect");
-const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");
-
-const states = new WeakMap<object, ProxyState>();
-
-/** Internal: the root proxy of a connection (or a tree with call options). */
-export function makeProxy(
-  target: ProxyTarget,
-  path: string,
-  options?: CallOptions,
-  parent?: object,
-): object {
-  const state: ProxyState = {
-    target,
-    path,
-    options,
-    parent,
-    children: undefined,
-    lastKey: undefined,
-    lastChild: undefined,
-  };
-  const text = () => describe(state);
-  const handler: ProxyHandler<() => void> = {
-    get(_fn, key) {
-      if (key === state.lastKey) return state.lastChild;
-      if (typeof key === "symbol") {
-        if (key === Symbol.toPrimitive || key === INSPECT_DENO || key === INSPECT_NODE) return text;
-        if (key === Symbol.toStringTag) return "RemoteProxy";
-        return undefined;
-      }
-      if (LOCAL_NAMES.has(key)) {
-        return key === "then" || key === "constructor" ? undefined : text;
-      }
-      const children = state.children ??= new Map();
-      let child = children.get(key)?.deref();
-      if (child === undefined) {
-        child = makeProxy(target, path === "" ? key : `${path}/${key}`, options, proxy);
-        children.set(key, new WeakRef(child));
-        collected.register(child, { children, key });
-      }
-      state.lastKey = key;
-      state.lastChild = child;
-      return child;
-    },
-    apply(_fn, _this, args) {
-      return target.call(path, args, undefined, options);
-    },
-    has(_fn, key) {
-      return typeof key === "string" && !LOCAL_NAMES.has(key);
-    },
-    set() {
-      return false;
-    },
-    defineProperty() {
-      return false;
-    },
-    deleteProperty() {
-      return false;
-    },
-    ownKeys() {
-      return [];
-    },
-    getOwnPropertyDescriptor() {
-      return undefined;
-    },
-  };
-  const fn = () => {};
-  // Deno and Node inspect a proxy's target, not the proxy: give it the string form.
-  Object.defineProperty(fn, INSPECT_DENO, { value: text, configurable: true });
-  Object.defineProperty(fn, INSPECT_NODE, { value: text, configurable: true });
-  const proxy = new Proxy(fn, handler);
-  states.set(proxy, state);
-  return proxy;
-}
-
-/** Internal: the proxy at `path` below `root` (made by {@linkcode makeProxy}), reusing cached nodes. */
-export function proxyAt(root: object, path: string): object {
-  if (path === "") return root;
-  let node = root;
-  let start = 0;
-  for (;;) {
-    const slash = path.indexOf("/", start);
-    const name = slash < 0 ? path.slice(start) : path.slice(start, slash);
-    if (name === "" || LOCAL_NAMES.has(name)) {
-      // Names a proxy keeps for itself cannot be walked to: make the node directly.
-      const state = states.get(root)!;
-      return makeProxy(state.target, path, state.options);
-    }
-    node = (node as Record<string, object>)[name];
-    if (slash < 0) return node;
-    start = slash + 1;
-  }
-}
-
-function describe(state: ProxyState): string {
-  if (state.target.describe !== undefined) return state.target.describe(state.path);
-  return `RemoteProxy(${JSON.stringify(state.path)} at ${state.target.peerAddress})`;
-}
-
-/** Internal: the state of a proxy, or `undefined` for other values. */
-export function proxyState(value: unknown): ProxyState | undefined {
-  return (typeof value === "function" ? states.get(value) : undefined);
+export function makeRemote<T = unknown>(target: RemoteTarget, path = ""): Remote<T> {
+  return makeProxy(target, path) as Remote<T>;
 }
 
 /**
@@ -290,6 +170,9 @@ export function callRemote<R>(
   if (state === undefined) {
     return Promise.reject(new TypeError("callRemote() needs a proxy of a remote method"));
   }
+  if (!Array.isArray(args)) {
+    return Promise.reject(new TypeError(`The args of a call must be an array, got ${typeof args}`));
+  }
   const merged = options === undefined ? state.options : { ...state.options, ...options };
   return state.target.call(state.path, args.slice(), kwargs, merged) as Promise<Awaited<R>>;
 }
@@ -298,9 +181,4 @@ function stateOf(value: unknown): ProxyState {
   const state = proxyState(value);
   if (state === undefined) throw new TypeError("Not a proxy of a remote object");
   return state;
-}
-
-/** Internal: the connection a proxy belongs to. */
-export function proxyTarget(value: unknown): ProxyTarget | undefined {
-  return proxyState(value)?.target;
 }

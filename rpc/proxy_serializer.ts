@@ -8,7 +8,7 @@
 import type { Channel } from "../channel/channel.ts";
 import type { FallbackSerializer } from "../codecs/serializers.ts";
 import { connectionOf } from "./_connection.ts";
-import { proxyState } from "./proxy.ts";
+import { proxyState } from "./_proxy.ts";
 import { getRouter } from "./router.ts";
 
 /**

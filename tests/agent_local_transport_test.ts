@@ -85,7 +85,7 @@ Deno.test("LocalTransport refuses unknown names and names in use", async () => {
     transport.connect({ transport: "local", name: "nobody" }),
     (error: unknown) =>
       error instanceof Deno.errors.ConnectionRefused &&
-      /nothing listens at local:\/\/nobody/.test(error.message),
+      /Nothing listens at local:\/\/nobody/.test(error.message),
   );
   const listener = await transport.listen({ transport: "local", name: "taken" });
   await assertRejects(

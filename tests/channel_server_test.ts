@@ -1,6 +1,8 @@
 import { ok as assert, rejects, strictEqual } from "node:assert/strict";
+import { TimeoutError } from "../errors.ts";
 import {
   type Channel,
+  ConnectError,
   ConnectionResetError,
   openConnection,
   startServer,
@@ -161,7 +163,13 @@ Deno.test("openConnection without a timeout fails at once when nobody listens", 
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  await rejects(openConnection(["127.0.0.1", port]), Deno.errors.ConnectionRefused);
+  await rejects(openConnection(["127.0.0.1", port]), (error) => {
+    assert(error instanceof ConnectError, String(error));
+    strictEqual(error.address, `tcp://127.0.0.1:${port}`);
+    assert(error.message.startsWith(`Cannot connect to tcp://127.0.0.1:${port}: `), error.message);
+    assert(error.cause instanceof Deno.errors.ConnectionRefused);
+    return true;
+  });
 });
 
 Deno.test("openConnection retries with backoff, then gives up after its timeout", async () => {
@@ -174,13 +182,20 @@ Deno.test("openConnection retries with backoff, then gives up after its timeout"
       return tcpTransport.connect(endpoint, signal);
     },
   };
-  await rejects(
-    openConnection(`${dir.path}/nobody.sock`, { timeout: 100, transport }),
-    Deno.errors.NotFound,
-  );
+  const path = `${dir.path}/nobody.sock`;
+  await rejects(openConnection(path, { timeout: 100, transport }), (error) => {
+    assert(error instanceof TimeoutError, String(error));
+    strictEqual(error.operation, `connect to ${path}`);
+    strictEqual(error.timeout, 100);
+    assert(error.cause instanceof Deno.errors.NotFound);
+    assert(error.message.includes("; last failure: "), error.message);
+    return true;
+  });
   assert(attempts >= 2, `${attempts} attempts`);
   attempts = 0;
-  await rejects(openConnection(`${dir.path}/nobody.sock`, { transport }), Deno.errors.NotFound);
+  await rejects(openConnection(path, { transport }), (error) => {
+    return error instanceof ConnectError && error.cause instanceof Deno.errors.NotFound;
+  });
   strictEqual(attempts, 1);
 });
 

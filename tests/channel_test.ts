@@ -5,6 +5,7 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
+import { TimeoutError } from "../errors.ts";
 import {
   type Channel,
   type Conn,
@@ -227,7 +228,7 @@ for (const transport of TRANSPORTS) {
     });
     await using channel = await openConnection(server.address);
     await rejects(channel.send("slow", { timeout: 10 }), (error) => {
-      return error instanceof DOMException && error.name === "TimeoutError" &&
+      return error instanceof TimeoutError &&
         error.message.includes("timed out after 10 ms");
     });
     releaseReply();
@@ -271,7 +272,7 @@ for (const transport of TRANSPORTS) {
     const settled: string[] = [];
     const track = (name: string, call: Promise<unknown>) =>
       call.then(() => settled.push(`${name} resolved`), (error) => {
-        settled.push(error instanceof DOMException && error.name === "TimeoutError" ? name : "?");
+        settled.push(error instanceof TimeoutError ? name : "?");
       });
     const slow = track("slow", channel.send(1, { timeout: 150 }));
     const fast = track("fast", channel.send(2, { timeout: 5 }));
@@ -540,7 +541,7 @@ Deno.test("a call waiting for the write queue to drain can still be aborted at o
       controller.abort(reason);
       await rejects(waiting, (error) => error === reason);
       await rejects(timing, (error) => {
-        return error instanceof DOMException && error.name === "TimeoutError" &&
+        return error instanceof TimeoutError &&
           error.message.includes("waiting to be sent");
       });
       assert(channel.bufferedAmount > 1024, "the queue never drained");
