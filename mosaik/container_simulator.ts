@@ -120,7 +120,8 @@ export const DEFAULT_START_DATE = "2000-01-01T00:00:00Z";
  *
  * - `init` creates the container (listening at `options.address`).
  * - `create` makes agents through the model's `create`; an entity's id is
- *   `<model>_<agent id>`.
+ *   `<model>_<agent id>`, and its `extra_info.url` the agent's URL (a
+ *   scenario reads it as `entity.extra_info`).
  * - `step(time)` sets the clock to `time × time_resolution` seconds (which
  *   runs the agents' timers due by then), hands each entity its inputs
  *   (`setInputs`), and waits until the agents are idle
@@ -155,7 +156,8 @@ export const DEFAULT_START_DATE = "2000-01-01T00:00:00Z";
  *   models: { Doubler: { attrs: ["x", "y"], create: (container) => new Doubler(container) } },
  * });
  * await sim.init("MAS-0", 1, {});
- * assertEquals(await sim.create(1, "Doubler", {}), [{ eid: "Doubler_0", type: "Doubler" }]);
+ * const [entity] = await sim.create(1, "Doubler", {});
+ * assertEquals(entity.eid, "Doubler_0");
  * assertEquals(await sim.step(0, { Doubler_0: { x: { "Src-0.a": 21 } } }, 10), null);
  * assertEquals(await sim.getData({ Doubler_0: ["y"] }), { Doubler_0: { y: 42 } });
  * ```
@@ -268,13 +270,13 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
       const agent = await spec.create(container, modelParams, this);
       const eid = `${model}_${agent.aid}`;
       this.#entities.set(eid, agent);
-      entities.push({ eid, type: model });
+      entities.push({ eid, type: model, extra_info: { url: agent.addr } });
     }
     return entities;
   }
 
   /** Advances the clock, delivers the inputs, runs the agents until idle. */
-  async step(time: Time, inputs: InputData): Promise<Time | null> {
+  async step(time: Time, inputs: InputData, _maxAdvance?: Time): Promise<Time | null> {
     const clock = this.clock;
     const seconds = time * this.timeResolution;
     if (seconds > clock.time()) clock.setTime(seconds);
