@@ -281,8 +281,9 @@ export async function serve(
 }
 
 function vanished(call: IncomingCall, cause: unknown): MosaikConnectionError {
+  const detail = cause instanceof MosaikConnectionError ? `: ${cause.message}` : "";
   return new MosaikConnectionError(
-    `mosaik closed the connection during ${call.method}(); its reply was not sent`,
+    `mosaik closed the connection during ${call.method}(); its reply was not sent${detail}`,
     { cause },
   );
 }
