@@ -97,6 +97,7 @@ export class MosaikConnection {
   /** Whether it ended between frames: closed by this side, or by mosaik after a whole frame. */
   #clean = false;
   readonly #readLoop: Promise<void>;
+  readonly #scope = new AbortController();
 
   constructor(conn: Conn, onError: ErrorHandler, maxFrameSize = MOSAIK_MAX_FRAME_SIZE) {
     this.#conn = conn;
@@ -111,6 +112,11 @@ export class MosaikConnection {
       );
     });
     this.#readLoop = this.#read();
+  }
+
+  /** Aborts when the connection ends, with the reason. */
+  get signal(): AbortSignal {
+    return this.#scope.signal;
   }
 
   /** Whether the connection has ended (closed by either side or broken). */
@@ -307,6 +313,7 @@ export class MosaikConnection {
     waiter?.(undefined);
     this.#writer.close();
     this.#conn.close();
+    this.#scope.abort(reason);
   }
 }
 

@@ -248,7 +248,7 @@ export async function serve(
   connection: MosaikConnection,
   log: Logger,
 ): Promise<SimulationEnd> {
-  sim.mosaik = mosaikProxy((method, args) => connection.call(method, args));
+  sim.mosaik = mosaikProxy((method, args) => connection.call(method, args), connection.signal);
   for (;;) {
     const call = await connection.nextRequest();
     if (call === undefined) {

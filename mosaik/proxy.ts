@@ -15,6 +15,11 @@ import type { Attr, EntityGraph, EntitySpec, FullId, Time } from "./types.ts";
  * first rejects with a `MosaikConnectionError`.
  */
 export interface MosaikProxy {
+  /**
+   * Aborts when the connection to mosaik ends (its reason says why), e.g.
+   * to cut a long step short: its reply could not be sent anyway.
+   */
+  readonly signal: AbortSignal;
   /** The simulation's progress in percent, e.g. `23.42`. */
   getProgress(): Promise<number>;
   /** The whole entity graph. */
@@ -39,8 +44,10 @@ export interface MosaikProxy {
 /** Sends the requests of a {@linkcode MosaikProxy} with `call`. */
 export function mosaikProxy(
   call: (method: string, args: readonly unknown[]) => Promise<unknown>,
+  signal: AbortSignal,
 ): MosaikProxy {
   return {
+    signal,
     getProgress: () => call("get_progress", []) as Promise<number>,
     // mosaik-api-v3 always sends the one argument, null for "the whole graph".
     getRelatedEntities:

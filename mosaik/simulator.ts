@@ -26,6 +26,7 @@ import type {
 export const API_VERSION = "3.0.13";
 
 const NOT_CONNECTED: MosaikProxy = {
+  signal: new AbortController().signal,
   getProgress: notConnected,
   getRelatedEntities: notConnected,
   getData: notConnected,

@@ -34,6 +34,10 @@ export class MosaikPeer implements AsyncDisposable {
   readonly conn: Deno.Conn;
   /** The simulator's asynchronous requests, in order: `[method, args, kwargs]`. */
   readonly requests: [string, unknown[], Record<string, unknown>][] = [];
+  /** Replies to ids this side never used (sent raw with `send`): `[type, id, content]`. */
+  readonly unsolicited: [number, unknown, unknown][] = [];
+  /** The message ids of {@linkcode MosaikPeer.requests}. */
+  readonly requestIds: number[] = [];
   /** Handlers for the simulator's requests, by method. */
   readonly handlers: Record<string, AsyncHandler> = {};
   /** Called with every request before it is answered; return false to leave it unanswered. */
@@ -119,6 +123,7 @@ export class MosaikPeer implements AsyncDisposable {
     if (type === 0) {
       const [method, args, kwargs] = content as [string, unknown[], Record<string, unknown>];
       this.requests.push([method, args, kwargs]);
+      this.requestIds.push(id);
       if (this.onRequest?.(method) === false) return;
       const handler = this.handlers[method];
       try {
@@ -130,7 +135,10 @@ export class MosaikPeer implements AsyncDisposable {
       return;
     }
     const pending = this.#pending.get(id);
-    if (pending === undefined) throw new Error(`reply for unknown request ${id}`);
+    if (pending === undefined) {
+      this.unsolicited.push([type, id, content]);
+      return;
+    }
     this.#pending.delete(id);
     if (type === 1) pending.resolve(content);
     else pending.reject(new FailureReply(content));
