@@ -10,7 +10,7 @@ import { MosaikConnectionError, MosaikRequestError } from "./errors.ts";
 import type { IncomingCall, MosaikConnection } from "./_connection.ts";
 import { mosaikProxy } from "./proxy.ts";
 import { Simulator } from "./simulator.ts";
-import type { Logger } from "./log.ts";
+import { type Logger, logs } from "./log.ts";
 
 /** How a served simulation ended: mosaik sent `stop`, or closed the connection. */
 export type SimulationEnd = "stop" | "closed";
@@ -248,6 +248,7 @@ export async function serve(
   connection: MosaikConnection,
   log: Logger,
 ): Promise<SimulationEnd> {
+  const debug = logs(log, "debug");
   sim.mosaik = mosaikProxy((method, args) => connection.call(method, args), connection.signal);
   for (;;) {
     const call = await connection.nextRequest();
@@ -257,10 +258,12 @@ export async function serve(
       log("info", "mosaik closed its connection");
       return "closed";
     }
-    log(
-      "debug",
-      `Calling ${call.method}(*${JSON.stringify(call.args)}, **${JSON.stringify(call.kwargs)})`,
-    );
+    if (debug) {
+      log(
+        "debug",
+        `Calling ${call.method}(*${JSON.stringify(call.args)}, **${JSON.stringify(call.kwargs)})`,
+      );
+    }
     if (call.method === "stop") return "stop";
     let result: unknown;
     try {
@@ -268,10 +271,9 @@ export async function serve(
     } catch (error) {
       if (call.method === "init") throw error;
       if (connection.isClosed) throw vanished(call, error);
-      log(
-        "debug",
-        `${call.method} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      if (debug) {
+        log("debug", `${call.method} failed: ${error instanceof Error ? error.message : error}`);
+      }
       connection.fail(call.id, error);
       continue;
     }

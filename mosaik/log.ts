@@ -6,11 +6,25 @@
 
 import { LOG_LEVELS, type LogLevel } from "./args.ts";
 
-/** Receives a simulator's log lines. */
-export type Logger = (level: LogLevel, message: string) => void;
+/**
+ * Receives a simulator's log lines. A logger may carry the least severe
+ * level it writes as `minLevel`, so that costly messages below it (debug
+ * lines that print every request) are never built.
+ */
+export interface Logger {
+  (level: LogLevel, message: string): void;
+  /** The least severe level written; without it, every line is built. */
+  readonly minLevel?: LogLevel;
+}
 
 /** A logger that drops everything. */
-export const silentLogger: Logger = () => {};
+export const silentLogger: Logger = Object.assign(() => {}, { minLevel: "critical" as const });
+
+/** Whether `log` writes lines at `level`. */
+export function logs(log: Logger, level: LogLevel): boolean {
+  return log.minLevel === undefined ||
+    LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(log.minLevel);
+}
 
 /**
  * A logger that writes lines at `level` and above to stderr, as

@@ -48,7 +48,7 @@ export {
   UsageError,
 } from "./args.ts";
 export { MosaikConnectionError, MosaikError, MosaikRequestError } from "./errors.ts";
-export { type Logger, silentLogger, stderrLogger } from "./log.ts";
+export { type Logger, logs, silentLogger, stderrLogger } from "./log.ts";
 export type { MosaikProxy } from "./proxy.ts";
 export { runSimulator, type RunSimulatorOptions, type SimulationEnd } from "./run.ts";
 export { API_VERSION, Simulator } from "./simulator.ts";

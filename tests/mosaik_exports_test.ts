@@ -18,6 +18,7 @@ Deno.test("the mosaik entry point exports exactly these values", () => {
     "MosaikRequestError",
     "Simulator",
     "UsageError",
+    "logs",
     "parseHostPort",
     "parseSimulatorArgs",
     "runSimulator",

@@ -468,3 +468,24 @@ Deno.test("aborting the signal ends the simulation with its reason", async () =>
   await mosaik.closed;
   assertEquals(sim.finalized, 1);
 });
+
+Deno.test("Python's NaN and integers beyond 2^53 arrive intact", async () => {
+  const sim = new Probe();
+  let seen: InputData | undefined;
+  sim.stepHook = (time, inputs) => {
+    if (time === 0) seen = inputs;
+  };
+  const { mosaik, run, server } = await initialized(sim);
+  await using _server = server;
+  await using _mosaik = mosaik;
+  mosaik.sendRaw(
+    new TextEncoder().encode(
+      '[0, 77, ["step", [0, {"P_0": {"x": {"S.a": NaN, "S.b": 1180591620717411303424, "S.c": -Infinity}}}, 1], {}]]',
+    ),
+  );
+  assertEquals(await mosaik.call("step", [1, {}, 2]), 2);
+  assertEquals(mosaik.unsolicited, [[1, 77, 1]]);
+  assertEquals(seen, { P_0: { x: { "S.a": NaN, "S.b": 2n ** 70n, "S.c": -Infinity } } });
+  mosaik.stop();
+  await run;
+});
