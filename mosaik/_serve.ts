@@ -89,7 +89,7 @@ function bind(
       given[index] = true;
     }
   }
-  const missing = params.filter((name, i) => i < required && !given[i]).map((name) => `'${name}'`);
+  const missing = params.filter((_, i) => i < required && !given[i]).map((name) => `'${name}'`);
   if (missing.length > 0) {
     throw typeError(
       `${method}() missing ${missing.length} required argument${

@@ -169,7 +169,11 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
   #container: Container | undefined;
   #clock: ExternalClock | undefined;
 
-  /** @param options The models and the container's settings. */
+  /**
+   * Makes the simulator; the container is made by `init`.
+   *
+   * @param options The models and the container's settings.
+   */
   constructor(options: ContainerSimulatorOptions) {
     const models: Record<string, ModelDescription> = {};
     for (const [name, model] of Object.entries(options.models)) {

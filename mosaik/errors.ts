@@ -29,6 +29,8 @@ export class MosaikError extends DenomasError {
   readonly remoteTraceback: readonly string[];
 
   /**
+   * Makes the error from a FAILURE reply.
+   *
    * @param method The request that failed, e.g. `"get_data"`.
    * @param content The FAILURE content: `[type, message, ...traceback]` (anything else is shown as text).
    */

@@ -100,7 +100,11 @@ export abstract class Simulator {
   /** Seconds per mosaik time step, from `init` (1 until then). */
   timeResolution = 1;
 
-  /** @param meta The simulator's models and, optionally, type and extra methods. */
+  /**
+   * Sets {@linkcode Simulator.meta} from `meta` and the defaults.
+   *
+   * @param meta The simulator's models and, optionally, type and extra methods.
+   */
   constructor(meta: MetaInput) {
     // The key order of mosaik-api-v3's meta, for identical JSON.
     this.meta = Object.assign(

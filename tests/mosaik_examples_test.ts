@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:ass
 import {
   connectToSimulator,
   FailureReply,
-  MosaikPeer,
+  type MosaikPeer,
   MosaikServer,
   SimulatorProcess,
 } from "./_mosaik_driver.ts";
