@@ -39,6 +39,13 @@ export interface RunSimulatorOptions {
   readonly timeout?: number;
   /** In remote mode, called with the bound address once listening. */
   readonly onListen?: (address: { hostname: string; port: number }) => void;
+  /**
+   * The largest message accepted from mosaik, in bytes; a larger one ends
+   * the simulation with a clear error before it is read.
+   *
+   * @default {67108864} (64 MiB)
+   */
+  readonly maxFrameSize?: number;
   /** Ends the simulation: the connection closes and the promise rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
   /**
@@ -125,7 +132,7 @@ export async function runSimulator(
   let connection: MosaikConnection | undefined;
   try {
     const conn = options.remote ? await waitForMosaik(options, log) : await dial(options);
-    connection = new MosaikConnection(conn, options.onError ?? logError);
+    connection = new MosaikConnection(conn, options.onError ?? logError, options.maxFrameSize);
     const open = connection;
     const onAbort = () => void open.close();
     options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -489,3 +489,16 @@ Deno.test("Python's NaN and integers beyond 2^53 arrive intact", async () => {
   mosaik.stop();
   await run;
 });
+
+Deno.test("a frame above maxFrameSize ends the simulation before it is read", async () => {
+  const { mosaik, run, server, sim } = await initialized(new Probe(), { maxFrameSize: 1024 });
+  await using _server = server;
+  await using _mosaik = mosaik;
+  mosaik.send([0, 5, ["step", [0, { P_0: { x: { "S.a": "y".repeat(2000) } } }, 1], {}]]);
+  await rejects(run, (error) => {
+    assert(error instanceof MosaikConnectionError);
+    assert(/exceeds|limit|maxFrameSize/i.test(error.message), error.message);
+    return true;
+  });
+  assertEquals(sim.finalized, 1);
+});
