@@ -16,6 +16,7 @@ import { WriteQueue } from "../channel/_write_queue.ts";
 import { FrameReader } from "../channel/frame.ts";
 import type { Conn } from "../channel/transport.ts";
 import type { ErrorHandler } from "../errors.ts";
+import { abortable } from "../internal/async.ts";
 import { MosaikConnectionError, MosaikError, MosaikRequestError } from "./errors.ts";
 
 /** Message types of mosaik's protocol. */
@@ -27,6 +28,9 @@ export const FAILURE = 2;
 
 /** The largest frame accepted from mosaik: 64 MiB, as the channel layer's default. */
 export const MOSAIK_MAX_FRAME_SIZE = 64 * 1024 * 1024;
+
+/** How long closing waits for queued replies to be written: 5 s, as the channel layer. */
+export const CLOSE_FLUSH_TIMEOUT = 5_000;
 
 /** A request from mosaik, already checked to be `[method, args, kwargs]`. */
 export interface IncomingCall {
@@ -219,10 +223,15 @@ export class MosaikConnection {
     return this.#clean ? undefined : this.#ended;
   }
 
-  /** Writes what is queued, then closes the connection. Idempotent. */
+  /**
+   * Writes what is queued (for up to {@linkcode CLOSE_FLUSH_TIMEOUT} ms, in
+   * case mosaik stopped reading), then closes the connection. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#ended === undefined) {
-      await this.#writer.idle();
+      await abortable(this.#writer.idle(), AbortSignal.timeout(CLOSE_FLUSH_TIMEOUT)).catch(
+        () => {},
+      );
       this.#end(new MosaikConnectionError("the simulator closed the connection to mosaik"), true);
     }
     await this.#readLoop;

@@ -166,7 +166,17 @@ async function dial(options: RunSimulatorOptions): Promise<Conn> {
 }
 
 async function waitForMosaik(options: RunSimulatorOptions, log: Logger): Promise<Conn> {
-  const listener = await tcpTransport.listen(endpointOf(options));
+  let listener;
+  try {
+    listener = await tcpTransport.listen(endpointOf(options));
+  } catch (error) {
+    throw new MosaikConnectionError(
+      `Cannot listen for mosaik at ${options.hostname}:${options.port}: ${
+        error instanceof Error ? error.message : error
+      }`,
+      { cause: error },
+    );
+  }
   const timeout = options.timeout ?? DEFAULT_REMOTE_TIMEOUT * 1000;
   const bound = listener.endpoint as { hostname: string; port: number };
   const where = `${bound.hostname}:${bound.port}`;

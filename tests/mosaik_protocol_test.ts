@@ -502,3 +502,15 @@ Deno.test("a frame above maxFrameSize ends the simulation before it is read", as
   });
   assertEquals(sim.finalized, 1);
 });
+
+Deno.test("remote mode on an address in use is a MosaikConnectionError", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const sim = new Probe();
+  await rejects(
+    runSimulator(sim, { hostname: "127.0.0.1", port: taken.addr.port, remote: true }),
+    (error) =>
+      error instanceof MosaikConnectionError &&
+      error.message.startsWith(`Cannot listen for mosaik at 127.0.0.1:${taken.addr.port}: `),
+  );
+  assertEquals(sim.finalized, 1);
+});
