@@ -32,7 +32,7 @@ import {
 } from "./address.ts";
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
-import { localTransport } from "./local_transport.ts";
+import { localTransport } from "../channel/local.ts";
 import { agentInternals, containerHooks } from "./_internal.ts";
 
 /** The first pause before a failed connection attempt is repeated, in milliseconds. */

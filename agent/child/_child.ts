@@ -5,15 +5,15 @@
  * @module
  */
 
-import type { CodecClass } from "../codecs/codec.ts";
-import { Json } from "../codecs/json.ts";
-import { MsgPack } from "../codecs/msgpack.ts";
-import type { Serializer } from "../codecs/serializers.ts";
-import type { Clock } from "../clocks/clock.ts";
-import { ExternalClock } from "../clocks/external.ts";
-import { RealtimeClock } from "../clocks/realtime.ts";
-import type { ContainerAddress } from "./address.ts";
-import { Container } from "./container.ts";
+import type { CodecClass } from "../../codecs/codec.ts";
+import { Json } from "../../codecs/json.ts";
+import { MsgPack } from "../../codecs/msgpack.ts";
+import type { Serializer } from "../../codecs/serializers.ts";
+import type { Clock } from "../../clocks/clock.ts";
+import { ExternalClock } from "../../clocks/external.ts";
+import { RealtimeClock } from "../../clocks/realtime.ts";
+import type { ContainerAddress } from "../address.ts";
+import { Container } from "../container.ts";
 import { Manager } from "./manager.ts";
 
 /** An export of a module, named by specifier and export name. */
@@ -55,7 +55,7 @@ async function codecClass(name: string): Promise<CodecClass> {
       return MsgPack;
     case "msgpackblosc": {
       // Loaded only when asked for: the core never loads Blosc otherwise.
-      const blosc = await import("../codecs/blosc/mod.ts");
+      const blosc = await import("../../codecs/blosc/mod.ts");
       return blosc.MsgPackBlosc;
     }
     default:

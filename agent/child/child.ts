@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { ClockTime } from "../clocks/clock.ts";
-import type { ContainerAddress } from "./address.ts";
-import type { AgentProxy } from "./container.ts";
+import type { ClockTime } from "../../clocks/clock.ts";
+import type { ContainerAddress } from "../address.ts";
+import type { AgentProxy } from "../container.ts";
 import type { Manager } from "./manager.ts";
 import type { ModuleExport } from "./_child.ts";
 

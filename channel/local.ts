@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Conn, Endpoint, Listener, Transport } from "../channel/transport.ts";
+import type { Conn, Endpoint, Listener, Transport } from "./transport.ts";
 
 /** Bytes a writer may queue before `write` waits for the reader. */
 const HIGH_WATER_MARK = 1 << 20;

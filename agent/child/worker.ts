@@ -5,8 +5,8 @@
  */
 
 import type { ChildContainer, ChildOptions } from "./child.ts";
-import { childConfig, ChildHandle } from "./_child_parent.ts";
-import type { Container } from "./container.ts";
+import { childConfig, ChildHandle } from "./_parent.ts";
+import type { Container } from "../container.ts";
 import type { Manager } from "./manager.ts";
 
 /** Options of {@linkcode startWorker}. */

@@ -4,13 +4,13 @@
  * @module
  */
 
-import type { ClockTime } from "../clocks/clock.ts";
-import { parseContainerAddress } from "./address.ts";
+import type { ClockTime } from "../../clocks/clock.ts";
+import { parseContainerAddress } from "../address.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
-import type { AgentProxy, Container } from "./container.ts";
+import type { AgentProxy, Container } from "../container.ts";
 import type { Manager } from "./manager.ts";
 import type { ChildConfig } from "./_child.ts";
-import { containerHooks } from "./_internal.ts";
+import { containerHooks } from "../_internal.ts";
 
 /** Internal: how a child ends, for {@linkcode ChildContainer}. */
 export interface ChildBackend {
