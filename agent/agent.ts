@@ -7,7 +7,7 @@
 import { ScopedClock } from "../clocks/scoped.ts";
 import type { Container } from "./container.ts";
 import { ShutdownError } from "./errors.ts";
-import { agentInternals, containerHooks } from "./_internal.ts";
+import { agentInternals, containerHooks } from "./_hooks.ts";
 
 const INSPECT = Symbol.for("Deno.customInspect");
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatEndpoint } from "../channel/address.ts";
+import { type Address, formatEndpoint, parseAddress } from "../channel/address.ts";
 import { RemoteException } from "../channel/errors.ts";
 import type { TlsOptions } from "../channel/tls.ts";
 import type { Endpoint, Transport } from "../channel/transport.ts";
@@ -23,17 +23,11 @@ import { makeProxy, type ProxyTarget } from "../rpc/proxy.ts";
 import type { CallOptions, Remote } from "../rpc/remote.ts";
 import { getRouter, Router } from "../rpc/router.ts";
 import { type RpcServer, startServer } from "../rpc/server.ts";
-import {
-  type AgentUrl,
-  type ContainerAddress,
-  formatContainerUrl,
-  parseAgentUrl,
-  parseContainerAddress,
-} from "./address.ts";
+import { type AgentUrl, formatContainerUrl, parseAgentUrl } from "./address.ts";
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
 import { localTransport } from "../channel/local.ts";
-import { agentInternals, containerHooks } from "./_internal.ts";
+import { agentInternals, containerHooks } from "./_hooks.ts";
 
 /** The first pause before a failed connection attempt is repeated, in milliseconds. */
 export const CONNECT_RETRY_MIN_DELAY = 10;
@@ -181,8 +175,8 @@ export class Container implements AsyncDisposable {
    * @throws {AddressError} for a malformed address.
    * @throws {Deno.errors.AddrInUse} when the address is taken.
    */
-  static async create(addr: ContainerAddress, options: ContainerOptions = {}): Promise<Container> {
-    const endpoint = parseContainerAddress(addr);
+  static async create(addr: Address, options: ContainerOptions = {}): Promise<Container> {
+    const endpoint = parseAddress(addr);
     const scope = new AbortController();
     // The URL is known once the server listens; the service must exist before.
     const container = new Container(options, scope);

@@ -10,7 +10,7 @@ import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
 import { describe } from "./_describe.ts";
-import { recoverHead } from "./_recover.ts";
+import { EXCEPTION, recoverHead, REQUEST, RESULT } from "./_message.ts";
 import { WriteQueue } from "./_write_queue.ts";
 import {
   ConnectionResetError,
@@ -19,9 +19,7 @@ import {
   RemoteException,
 } from "./errors.ts";
 import { FrameReader, MAX_FRAME_SIZE } from "./frame.ts";
-import { EXCEPTION, REQUEST, RESULT } from "./message.ts";
 import { type ChannelOptions, HIGH_WATER_MARK, READ_PAUSE_FACTOR } from "./options.ts";
-import type { Request } from "./request.ts";
 import type { Conn, PeerInfo } from "./transport.ts";
 
 /** How long {@linkcode Channel.close} waits for queued replies to be written: 5 s. */
@@ -36,6 +34,53 @@ export interface SendOptions {
    * `TimeoutError` `DOMException` and a late reply is dropped.
    */
   readonly timeout?: number;
+}
+
+/**
+ * A request that arrived on a {@linkcode Channel}, from
+ * {@linkcode Channel.recv}, async iteration or {@linkcode Channel.serve}.
+ * Answer it exactly once, with {@linkcode Request.reply} or
+ * {@linkcode Request.fail}.
+ *
+ * @example Answering requests
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { openConnection, startServer } from "@denomas/denomas/channel";
+ *
+ * await using server = await startServer(["127.0.0.1", 0], async (channel) => {
+ *   for await (const request of channel) {
+ *     if (request.content === "ohai") request.reply("cya");
+ *     else request.fail(new RangeError(`unexpected ${request.content}`));
+ *   }
+ * });
+ * await using channel = await openConnection(server.address);
+ * assertEquals(await channel.send("ohai"), "cya");
+ * ```
+ */
+export interface Request {
+  /** The content the peer sent. */
+  readonly content: unknown;
+  /** The channel the request arrived on. */
+  readonly channel: Channel;
+  /** Whether the request was answered already. */
+  readonly answered: boolean;
+  /**
+   * Sends `value` as the result. A value the codec cannot encode is sent
+   * as an EXCEPTION reply naming the problem instead.
+   *
+   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @throws {Error} when the request was answered already.
+   */
+  reply(value: unknown): boolean;
+  /**
+   * Sends `error` as an EXCEPTION reply: its stack and a last line
+   * `"<Name>: <message>"` (see `formatRemoteTraceback`). The caller gets a
+   * `RemoteException`.
+   *
+   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @throws {Error} when the request was answered already.
+   */
+  fail(error: unknown): boolean;
 }
 
 /**

@@ -5,9 +5,8 @@
  */
 
 import { type Address, parseAddress } from "./address.ts";
-import { selectTransport } from "./_select_transport.ts";
 import { Channel } from "./channel.ts";
-import type { OpenConnectionOptions } from "./options.ts";
+import { type OpenConnectionOptions, selectTransport } from "./options.ts";
 import type { Conn, Endpoint, Transport } from "./transport.ts";
 
 /** The first pause between connection attempts, in milliseconds. */

@@ -181,7 +181,7 @@ class LocalListener implements Listener {
  * @example A round trip over an in-memory connection
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { LocalTransport } from "@denomas/denomas/agent";
+ * import { LocalTransport } from "@denomas/denomas/channel";
  *
  * const transport = new LocalTransport();
  * const listener = await transport.listen({ transport: "local", name: "demo" });

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { Channel } from "../channel/channel.ts";
-import type { Request } from "../channel/request.ts";
+import type { Channel, Request } from "../channel/channel.ts";
 import { CodecError } from "../codecs/codec.ts";
 import type { RpcClient } from "./client.ts";
 import { type CallContext, enterContext, runWithAsyncContext } from "./context.ts";

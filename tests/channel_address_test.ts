@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { AddressError, formatEndpoint, formatHostPort, parseAddress } from "../channel/mod.ts";
+import { AddressError, formatEndpoint, parseAddress } from "../channel/mod.ts";
+import { formatHostPort } from "../channel/address.ts";
 
 Deno.test("parseAddress reads [host, port] pairs", () => {
   assertEquals(parseAddress(["127.0.0.1", 5555]), {
@@ -51,7 +52,7 @@ Deno.test("parseAddress rejects malformed addresses with the reason", () => {
     [["", 1], "expected [host, port]"],
     [["a", 1, 2], "expected [host, port]"],
     ["tcp://nohost", "expected host:port"],
-    ["tcp://h:99999", "port 99999"],
+    ["tcp://h:99999", 'port "99999"'],
     ["http://x:1", 'unknown scheme "http"'],
     ["unix://", "missing socket path"],
     ["", "empty"],
@@ -72,4 +73,24 @@ Deno.test("formatEndpoint writes what parseAddress reads back", () => {
   }
   assertEquals(formatHostPort("::1", 1), "[::1]:1");
   assertEquals(formatHostPort("h", 2), "h:2");
+});
+
+Deno.test("parseAddress accepts tuples, host:port, tcp, ipc, unix paths and local", () => {
+  assertEquals(parseAddress(["127.0.0.1", 0]), {
+    transport: "tcp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  assertEquals(parseAddress("tcp://[::1]:0"), {
+    transport: "tcp",
+    hostname: "::1",
+    port: 0,
+  });
+  assertEquals(parseAddress("ipc://[/tmp/a.sock]"), {
+    transport: "unix",
+    path: "/tmp/a.sock",
+  });
+  assertEquals(parseAddress("/tmp/b.sock"), { transport: "unix", path: "/tmp/b.sock" });
+  assertEquals(parseAddress("local://q"), { transport: "local", name: "q" });
+  throws(() => parseAddress("ipc://[]"), /missing socket path/);
 });

@@ -12,7 +12,7 @@ import type { Serializer } from "../../codecs/serializers.ts";
 import type { Clock } from "../../clocks/clock.ts";
 import { ExternalClock } from "../../clocks/external.ts";
 import { RealtimeClock } from "../../clocks/realtime.ts";
-import type { ContainerAddress } from "../address.ts";
+import type { Address } from "../../channel/address.ts";
 import { Container } from "../container.ts";
 import { Manager } from "./manager.ts";
 
@@ -27,7 +27,7 @@ export interface ModuleExport {
 /** What the parent tells a child container (JSON). */
 export interface ChildConfig {
   /** Where the child container listens. */
-  readonly addr: ContainerAddress;
+  readonly addr: Address;
   /** The codec's wire name: `"json"`, `"msgpack"` or `"msgpackblosc"`. */
   readonly codec: string;
   /** Start of the child's external clock; a real-time clock when absent. */
