@@ -16,6 +16,7 @@ import type { Serializer } from "../codecs/serializers.ts";
 import type { Clock } from "../clocks/clock.ts";
 import { RealtimeClock } from "../clocks/realtime.ts";
 import { ScopedClock } from "../clocks/scoped.ts";
+import { errorMessage, INSPECT } from "../internal/inspect.ts";
 import type { RpcClient } from "../rpc/client.ts";
 import { openConnection } from "../rpc/connect.ts";
 import { expose } from "../rpc/expose.ts";
@@ -33,8 +34,6 @@ import { agentInternals, containerHooks } from "./_hooks.ts";
 export const CONNECT_RETRY_MIN_DELAY = 10;
 /** The longest pause between connection attempts, in milliseconds. */
 export const CONNECT_RETRY_MAX_DELAY = 1_000;
-
-const INSPECT = Symbol.for("Deno.customInspect");
 
 /** Options of {@linkcode Container.create}. */
 export interface ContainerOptions {
@@ -393,7 +392,7 @@ export class Container implements AsyncDisposable {
         if (!isRetryable(error) || left <= 0) {
           throw error instanceof ConnectError ? error : new ConnectError(
             target.base,
-            describeError(error),
+            errorMessage(error),
             { cause: error },
           );
         }
@@ -432,8 +431,8 @@ export class Container implements AsyncDisposable {
     } catch (error) {
       if (this.#scope.signal.aborted) throw error;
       const reason = timeout > 0
-        ? `no connection within ${Math.round(timeout)} ms: ${describeError(error)}`
-        : describeError(error);
+        ? `no connection within ${Math.round(timeout)} ms: ${errorMessage(error)}`
+        : errorMessage(error);
       throw new ConnectError(target.base, reason, { cause: error });
     } finally {
       clearTimeout(timer);
@@ -520,10 +519,6 @@ function isRetryable(error: unknown): boolean {
   return cause instanceof Deno.errors.ConnectionRefused ||
     cause instanceof Deno.errors.NotFound ||
     cause instanceof Deno.errors.ConnectionReset;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Why {@linkcode abortable} gave up waiting. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { preview } from "../internal/inspect.ts";
 import type { Endpoint } from "./transport.ts";
 
 /**
@@ -33,7 +34,7 @@ export class AddressError extends TypeError {
    * @param reason What is wrong with it.
    */
   constructor(address: unknown, reason: string) {
-    super(`Cannot parse address ${describe(address)}: ${reason}`);
+    super(`Cannot parse address ${preview(address)}: ${reason}`);
     this.name = "AddressError";
   }
 }
@@ -65,7 +66,7 @@ export function parseAddress(address: Address): Endpoint {
       throw new AddressError(address, "expected [host, port]");
     }
     if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
-      throw new AddressError(address, `port ${describe(port)} is not an integer in 0..${MAX_PORT}`);
+      throw new AddressError(address, `port ${preview(port)} is not an integer in 0..${MAX_PORT}`);
     }
     return { transport: "tcp", hostname: unbracket(host), port };
   }
@@ -195,12 +196,4 @@ export function formatHostPort(hostname: string, port: number): string {
 
 function unbracket(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function describe(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

@@ -6,10 +6,10 @@
 
 import { type Codec, type CodecClass, detachedDecoder, transientEncoder } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
+import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
-import { describe } from "./_describe.ts";
 import { EXCEPTION, recoverHead, REQUEST, RESULT } from "./_message.ts";
 import { WriteQueue } from "./_write_queue.ts";
 import {
@@ -708,8 +708,4 @@ function cancellable(promise: Promise<void>, options: SendOptions, peer: string)
 
 function servedError(): Error {
   return new Error("This channel's requests go to its serve() handler, not to recv()");
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
