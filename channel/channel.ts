@@ -25,8 +25,11 @@ import type { Conn, PeerInfo } from "./transport.ts";
 /** How long {@linkcode Channel.close} waits for queued replies to be written: 5 s. */
 export const CLOSE_FLUSH_TIMEOUT = 5_000;
 
-/** Per-call options of {@linkcode Channel.send}. */
-export interface SendOptions {
+/**
+ * Options of one call: {@linkcode Channel.send}, and every remote call of
+ * the RPC layer.
+ */
+export interface CallOptions {
   /** Gives up on the call: it rejects at once with `signal.reason` and a late reply is dropped. */
   readonly signal?: AbortSignal;
   /**
@@ -273,7 +276,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
    * @throws {CodecError} when `content` cannot be encoded.
    * @throws {ProtocolError} when the encoded request exceeds `maxFrameSize`.
    */
-  send(content: unknown, options?: SendOptions): Promise<unknown> {
+  send(content: unknown, options?: CallOptions): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
     if (this.#waitingSenders > 0 || this.#writer.bufferedAmount >= this.#highWaterMark) {
@@ -383,7 +386,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     return this.close();
   }
 
-  #sendNow(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+  #sendNow(content: unknown, options: CallOptions | undefined): Promise<unknown> {
     const id = this.#nextId;
     let payload: Uint8Array;
     try {
@@ -415,7 +418,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
    * Sends once the write queue drained below the high-water mark. The
    * signal and timeout apply to the wait too.
    */
-  async #sendLater(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+  async #sendLater(content: unknown, options: CallOptions | undefined): Promise<unknown> {
     const started = performance.now();
     const timeout = options?.timeout;
     this.#waitingSenders++;
@@ -678,7 +681,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 }
 
 /** `promise`, or a rejection when `options.signal` aborts or `options.timeout` passes first. */
-function cancellable(promise: Promise<void>, options: SendOptions, peer: string): Promise<void> {
+function cancellable(promise: Promise<void>, options: CallOptions, peer: string): Promise<void> {
   const { signal, timeout } = options;
   return new Promise<void>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;

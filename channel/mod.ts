@@ -22,7 +22,7 @@
  * @module
  */
 export { type Address, AddressError, formatEndpoint, parseAddress } from "./address.ts";
-export { Channel, type Request, type RequestHandler, type SendOptions } from "./channel.ts";
+export { type CallOptions, Channel, type Request, type RequestHandler } from "./channel.ts";
 export { openConnection } from "./connect.ts";
 export {
   CodecError,

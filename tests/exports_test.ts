@@ -95,6 +95,7 @@ const API: Record<string, { readonly values: string[]; readonly types: string[] 
     ],
     types: [
       "Address",
+      "CallOptions",
       "ChannelHandler",
       "ChannelOptions",
       "ChannelServer",
@@ -111,7 +112,6 @@ const API: Record<string, { readonly values: string[]; readonly types: string[] 
       "PeerInfo",
       "Request",
       "RequestHandler",
-      "SendOptions",
       "Serializer",
       "SerializerRegistry",
       "ServerOptions",
