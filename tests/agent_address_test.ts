@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { AgentUrlError, formatContainerUrl, parseAgentUrl } from "../agent/address.ts";
+import { parseAddress } from "../channel/address.ts";
 
 Deno.test("parseAgentUrl reads tcp, IPv6, ipc and local URLs", () => {
   assertEquals(parseAgentUrl("tcp://127.0.0.1:5555/0"), {
@@ -83,4 +84,13 @@ Deno.test("formatContainerUrl writes the forms parseAgentUrl reads", () => {
     const parsed = parseAgentUrl(url);
     assertEquals(formatContainerUrl(parsed.endpoint, parsed.aid), url);
   }
+});
+
+Deno.test("parseAgentUrl reads the address part with the channel's grammar", () => {
+  for (const url of ["tcp://127.0.0.1:5555/0", "ipc://[/tmp/a.sock]/1", "local://sim/2"]) {
+    const { base, endpoint } = parseAgentUrl(url);
+    assertEquals(parseAddress(base), endpoint);
+  }
+  // Without brackets a socket path and an agent id cannot be told apart.
+  assertThrows(() => parseAgentUrl("unix:///tmp/a.sock/0"), /unknown scheme "unix"/);
 });

@@ -94,3 +94,25 @@ Deno.test("parseAddress accepts tuples, host:port, tcp, ipc, unix paths and loca
   assertEquals(parseAddress("local://q"), { transport: "local", name: "q" });
   throws(() => parseAddress("ipc://[]"), /missing socket path/);
 });
+
+Deno.test("parseAddress reads ipc:// with and without brackets, as agent URLs write it", () => {
+  assertEquals(parseAddress("ipc:///tmp/a.sock"), { transport: "unix", path: "/tmp/a.sock" });
+  assertEquals(parseAddress("IPC://[/tmp/a b.sock]"), { transport: "unix", path: "/tmp/a b.sock" });
+  assertEquals(parseAddress("ipc://[/tmp/a.sock]/"), { transport: "unix", path: "/tmp/a.sock" });
+});
+
+Deno.test("parseAddress refuses text after the address, which would be read as an agent id", () => {
+  const cases: [string, string][] = [
+    ["tcp://h:1/x", 'unexpected "/x" after the address'],
+    ["ipc://[/tmp/a.sock]/0", 'unexpected "/0" after the address'],
+    ["local://a/b", 'unexpected "/b" after the address'],
+    ["local://", "missing queue name"],
+    ["ipc://[/tmp/a.sock", 'missing "]" after the socket path'],
+    ["tcp://a b:1", 'invalid host "a b"'],
+  ];
+  for (const [address, reason] of cases) {
+    throws(() => parseAddress(address), (error) => {
+      return error instanceof AddressError && error.message.includes(reason);
+    }, address);
+  }
+});
