@@ -16,7 +16,7 @@ import type { Serializer } from "../codecs/serializers.ts";
 import type { Clock } from "../clocks/clock.ts";
 import { RealtimeClock } from "../clocks/realtime.ts";
 import { ScopedClock } from "../clocks/scoped.ts";
-import { errorMessage, INSPECT } from "../internal/inspect.ts";
+import { INSPECT } from "../internal/inspect.ts";
 import type { RpcClient } from "../rpc/client.ts";
 import { openConnection } from "../rpc/connect.ts";
 import { expose } from "../rpc/expose.ts";
@@ -392,7 +392,7 @@ export class Container implements AsyncDisposable {
         if (!isRetryable(error) || left <= 0) {
           throw error instanceof ConnectError ? error : new ConnectError(
             target.base,
-            errorMessage(error),
+            describeError(error),
             { cause: error },
           );
         }
@@ -431,8 +431,8 @@ export class Container implements AsyncDisposable {
     } catch (error) {
       if (this.#scope.signal.aborted) throw error;
       const reason = timeout > 0
-        ? `no connection within ${Math.round(timeout)} ms: ${errorMessage(error)}`
-        : errorMessage(error);
+        ? `no connection within ${Math.round(timeout)} ms: ${describeError(error)}`
+        : describeError(error);
       throw new ConnectError(target.base, reason, { cause: error });
     } finally {
       clearTimeout(timer);
@@ -519,6 +519,10 @@ function isRetryable(error: unknown): boolean {
   return cause instanceof Deno.errors.ConnectionRefused ||
     cause instanceof Deno.errors.NotFound ||
     cause instanceof Deno.errors.ConnectionReset;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Why {@linkcode abortable} gave up waiting. */
