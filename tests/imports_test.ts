@@ -1,5 +1,6 @@
 /**
- * No import cycles between the library's source files. A cycle of value
+ * The import graph of the library's source files: the layers import only the
+ * layers below them, and no files import each other in a cycle. A cycle of value
  * imports makes evaluation order matter (one module of the cycle runs while
  * another's bindings are still uninitialised); `import type` edges are
  * erased when compiled, so a cycle through one is only a pair of types that
@@ -37,11 +38,16 @@ interface ModuleInfo {
   dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
 }
 
-/** The value imports between local files, from `deno info --json` of every source file. */
-async function valueImports(files: string[]): Promise<Map<string, string[]>> {
-  const graph = new Map<string, string[]>();
+/** The imports between local files, from `deno info --json` of every source file. */
+async function importGraph(
+  files: string[],
+): Promise<{ values: Map<string, string[]>; all: Map<string, string[]> }> {
+  const values = new Map<string, string[]>();
+  const all = new Map<string, string[]>();
+  const local = (specifier: string | undefined): specifier is string =>
+    specifier?.startsWith(ROOT.href) ?? false;
   for (const file of files) {
-    if (graph.has(file)) continue;
+    if (values.has(file)) continue;
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", file],
       stdout: "piped",
@@ -50,13 +56,16 @@ async function valueImports(files: string[]): Promise<Map<string, string[]>> {
     assert(output.success, new TextDecoder().decode(output.stderr));
     const info = JSON.parse(new TextDecoder().decode(output.stdout)) as { modules: ModuleInfo[] };
     for (const module of info.modules) {
-      if (!module.specifier.startsWith(ROOT.href)) continue;
-      const imports = (module.dependencies ?? []).map((dependency) => dependency.code?.specifier)
-        .filter((specifier): specifier is string => specifier?.startsWith(ROOT.href) ?? false);
-      graph.set(module.specifier, imports);
+      if (!local(module.specifier)) continue;
+      const dependencies = module.dependencies ?? [];
+      values.set(module.specifier, dependencies.map((d) => d.code?.specifier).filter(local));
+      all.set(
+        module.specifier,
+        dependencies.flatMap((d) => [d.code?.specifier, d.type?.specifier]).filter(local),
+      );
     }
   }
-  return graph;
+  return { values, all };
 }
 
 /** The strongly connected components with more than one file, or a file importing itself. */
@@ -85,12 +94,45 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
-Deno.test("no source file is part of a cycle of value imports", async () => {
-  const files = await sourceFiles(ROOT);
-  const graph = await valueImports(files);
-  assertEquals(files.filter((file) => !graph.has(file)), [], "every source file is in the graph");
-  const relative = (file: string) => file.slice(ROOT.href.length);
-  assertEquals(cycles(graph).map((cycle) => cycle.map(relative)), []);
+const files = await sourceFiles(ROOT);
+const graph = await importGraph(files);
+const relative = (file: string) => file.slice(ROOT.href.length);
+
+Deno.test("no source file is part of a cycle of value imports", () => {
+  assertEquals(files.filter((file) => !graph.values.has(file)), [], "every file is in the graph");
+  assertEquals(cycles(graph.values).map((cycle) => cycle.map(relative)), []);
+});
+
+/**
+ * The layers and what each may import (values and types): a layer sees only
+ * the layers below it, so the folders show the architecture.
+ */
+const LAYERS: Record<string, readonly string[]> = {
+  "errors.ts": [],
+  internal: ["errors.ts"],
+  codecs: ["internal", "errors.ts"],
+  clocks: ["internal", "errors.ts"],
+  channel: ["codecs", "internal", "errors.ts"],
+  rpc: ["channel", "codecs", "internal", "errors.ts"],
+  agent: ["rpc", "channel", "codecs", "clocks", "internal", "errors.ts"],
+  "mod.ts": ["agent", "rpc", "channel", "codecs", "clocks", "internal", "errors.ts"],
+};
+
+Deno.test("each layer imports only the layers below it", () => {
+  const layerOf = (file: string) => relative(file).split("/")[0];
+  const crossings: string[] = [];
+  for (const [file, imports] of graph.all) {
+    const layer = layerOf(file);
+    const allowed = LAYERS[layer];
+    assert(allowed !== undefined, `${relative(file)} is in no layer: add its folder to LAYERS`);
+    for (const imported of imports) {
+      const target = layerOf(imported);
+      if (target !== layer && !allowed.includes(target)) {
+        crossings.push(`${relative(file)} -> ${relative(imported)}`);
+      }
+    }
+  }
+  assertEquals(crossings, []);
 });
 
 Deno.test("the cycle finder finds cycles", () => {
