@@ -1,6 +1,7 @@
 /**
- * Internal: the start of a child container (in a subprocess or a Web
- * Worker): its configuration, its container and its manager agent.
+ * Internal: the child's side of a child container, and its main module
+ * (`deno run` by `startSubprocess`, a module worker of `startWorker`): its
+ * configuration, its container and its manager agent.
  *
  * @module
  */
@@ -102,4 +103,70 @@ export async function startChild(
     return Promise.resolve();
   });
   return { container, manager };
+}
+
+/**
+ * The main of a child process: reads its configuration from the first
+ * argument, prints one ready line, and exits when the manager is told to
+ * shut down or when its standard input closes (the parent went away).
+ */
+async function runInSubprocess(): Promise<void> {
+  const config = JSON.parse(Deno.args[0] ?? "{}") as ChildConfig;
+  const { promise: stop, resolve } = Promise.withResolvers<void>();
+  let container;
+  try {
+    ({ container } = await startChild(config, resolve));
+  } catch (error) {
+    console.log(JSON.stringify({ [READY_MARKER]: false, error: String(error) }));
+    Deno.exit(1);
+  }
+  const manager = `${container.url}/0`;
+  console.log(JSON.stringify({ [READY_MARKER]: true, url: container.url, manager }));
+  // The parent holds our stdin open; end of input means it is gone.
+  const orphaned = (async () => {
+    const buffer = new Uint8Array(64);
+    while (await Deno.stdin.read(buffer) !== null) { /* ignore input */ }
+  })();
+  await Promise.race([stop, orphaned]);
+  await container.shutdown();
+  Deno.exit(0);
+}
+
+/** The part of a worker's global scope the child uses. */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<ChildConfig>) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+}
+
+/**
+ * The main of a child in a Web Worker: receives its configuration in the
+ * first message, answers `{ready}` (or `{error}`), and `{stopped}` after the
+ * manager was told to shut down, then closes itself.
+ */
+function runInWorker(scope: WorkerScope): void {
+  scope.onmessage = async (event) => {
+    scope.onmessage = null;
+    const { promise: stop, resolve } = Promise.withResolvers<void>();
+    let container;
+    try {
+      ({ container } = await startChild(event.data, resolve));
+    } catch (error) {
+      scope.postMessage({ error: String(error) });
+      scope.close();
+      return;
+    }
+    scope.postMessage({ ready: { url: container.url, manager: `${container.url}/0` } });
+    await stop;
+    await container.shutdown();
+    scope.postMessage({ stopped: true });
+    scope.close();
+  };
+}
+
+// Not awaited at the top level: the agents' modules, imported later, may
+// import this one (through `mod.ts`), and must find it evaluated.
+if (import.meta.main) {
+  if ("WorkerGlobalScope" in globalThis) runInWorker(self as unknown as WorkerScope);
+  else runInSubprocess();
 }

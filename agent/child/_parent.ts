@@ -9,7 +9,7 @@ import { parseAddress } from "../../channel/address.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import type { AgentProxy, Container } from "../container.ts";
 import type { Manager } from "./manager.ts";
-import type { ChildConfig } from "./_child.ts";
+import type { ChildConfig } from "./_main.ts";
 import { containerHooks } from "../_hooks.ts";
 
 /** Internal: how a child ends, for {@linkcode ChildContainer}. */

@@ -8,7 +8,7 @@ import type { ClockTime } from "../../clocks/clock.ts";
 import type { Address } from "../../channel/address.ts";
 import type { AgentProxy } from "../container.ts";
 import type { Manager } from "./manager.ts";
-import type { ModuleExport } from "./_child.ts";
+import type { ModuleExport } from "./_main.ts";
 
 export type { ModuleExport };
 

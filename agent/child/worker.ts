@@ -42,7 +42,7 @@ export async function startWorker(
   options: WorkerOptions = {},
 ): Promise<ChildContainer> {
   const config = childConfig(container, options);
-  const worker = new Worker(new URL("./_worker_main.ts", import.meta.url).href, {
+  const worker = new Worker(new URL("./_main.ts", import.meta.url).href, {
     type: "module",
     name: "denomas child container",
   });
