@@ -1,6 +1,7 @@
 /**
- * The channel layer: framed request/reply messages over TCP, Unix sockets
- * and TLS, byte-compatible with Python aiomas.
+ * The channel layer: framed request/reply messages over TCP, Unix sockets,
+ * TLS and in-process pipes ({@linkcode LocalTransport}), byte-compatible with
+ * Python aiomas.
  *
  * A frame is a 4-byte big-endian length and a codec-encoded
  * `[type, id, content]` payload. A {@linkcode Channel} sends requests and
