@@ -30,9 +30,61 @@
  * @module
  */
 export { DenomasError, type ErrorHandler, logError, TimeoutError } from "./errors.ts";
-export * from "./agent/mod.ts";
-export * from "./codecs/mod.ts";
-export * from "./clocks/mod.ts";
+export {
+  type Address,
+  Agent,
+  type AgentClass,
+  AgentNotFoundError,
+  type AgentProxy,
+  type AgentUrl,
+  AgentUrlError,
+  type ChildContainer,
+  type ChildOptions,
+  ConnectError,
+  type ConnectOptions,
+  Container,
+  type ContainerOptions,
+  formatContainerUrl,
+  Manager,
+  type ModuleExport,
+  parseAgentUrl,
+  RemoteException,
+  ShutdownError,
+  startSubprocess,
+  startWorker,
+  type SubprocessOptions,
+  type WorkerOptions,
+} from "./agent/mod.ts";
+export {
+  type Codec,
+  type CodecClass,
+  CodecError,
+  type Constructor,
+  type DateLike,
+  type DateSerializer,
+  dateSerializer,
+  type FallbackSerializer,
+  Json,
+  makeSerializable,
+  MsgPack,
+  serializable,
+  type SerializableClass,
+  type SerializableOptions,
+  type Serializer,
+  serializerOf,
+  SerializerRegistry,
+  TYPE_KEY,
+} from "./codecs/mod.ts";
+export {
+  type Clock,
+  type ClockTime,
+  type DateInput,
+  ExternalClock,
+  RealtimeClock,
+  ScopedClock,
+  type SleepOptions,
+  type TimerHandle,
+} from "./clocks/mod.ts";
 export { expose } from "./rpc/mod.ts";
 export * as channel from "./channel/mod.ts";
 export * as rpc from "./rpc/mod.ts";

@@ -1,24 +1,14 @@
 /**
  * Agent URLs: `tcp://host:port/id`, `tcp://[::1]:port/id`,
- * `ipc://[socket path]/id` and `local://queue/id`.
+ * `ipc://[socket path]/id` and `local://queue/id`: a channel address (see
+ * `parseAddress`) followed by the agent id.
  *
  * @module
  */
 
 import type { Endpoint } from "../channel/transport.ts";
 import { DenomasError } from "../errors.ts";
-import { type Address, AddressError, parseAddress } from "../channel/address.ts";
-
-/** The largest TCP port number. */
-const MAX_PORT = 65535;
-
-/**
- * Where a container listens: anything the channel layer accepts (`[host,
- * port]`, `"host:port"`, `"tcp://host:port"`, a Unix socket path,
- * `"unix:///path"`, `"local://queue"`), and also `"ipc://[path]"`. Port `0`
- * asks for a free port.
- */
-export type ContainerAddress = Address;
+import { formatHostPort, scanAddress } from "../channel/address.ts";
 
 /** A parsed, normalised agent URL. */
 export interface AgentUrl {
@@ -36,7 +26,7 @@ export interface AgentUrl {
 }
 
 /**
- * An agent URL or container address could not be parsed.
+ * An agent URL could not be parsed.
  *
  * @example
  * ```ts
@@ -91,69 +81,13 @@ export function parseAgentUrl(url: string): AgentUrl {
   if (typeof url !== "string") {
     throw new AgentUrlError(String(url), "expected a string");
   }
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url);
-  if (!scheme) {
-    throw new AgentUrlError(url, "missing scheme (expected tcp://, ipc:// or local://)");
+  const scan = scanAddress(url, true);
+  if ("problem" in scan) throw new AgentUrlError(url, scan.problem);
+  let endpoint = scan.endpoint;
+  if (endpoint.transport === "tcp") {
+    endpoint = { ...endpoint, hostname: normalizeHost(url, endpoint.hostname) };
   }
-  const rest = url.slice(scheme[0].length);
-  let endpoint: Endpoint;
-  let tail: string;
-  switch (scheme[1].toLowerCase()) {
-    case "tcp": {
-      let host: string;
-      let afterHost: string;
-      if (rest.startsWith("[")) {
-        const close = rest.indexOf("]");
-        if (close < 0) throw new AgentUrlError(url, 'missing "]" after the IPv6 address');
-        host = rest.slice(0, close + 1);
-        afterHost = rest.slice(close + 1);
-        if (!host.includes(":")) {
-          throw new AgentUrlError(url, `"${host}" is not an IPv6 address`);
-        }
-      } else {
-        const end = rest.search(/[:/]/);
-        host = end < 0 ? rest : rest.slice(0, end);
-        afterHost = end < 0 ? "" : rest.slice(end);
-      }
-      if (host === "" || host === "[]") throw new AgentUrlError(url, "missing host");
-      if (!afterHost.startsWith(":")) throw new AgentUrlError(url, "missing port");
-      const slash = afterHost.indexOf("/");
-      const portText = slash < 0 ? afterHost.slice(1) : afterHost.slice(1, slash);
-      if (portText === "") throw new AgentUrlError(url, "missing port");
-      const port = Number(portText);
-      if (!/^\d+$/.test(portText) || port < 1 || port > MAX_PORT) {
-        throw new AgentUrlError(url, `port "${portText}" is not an integer in 1..${MAX_PORT}`);
-      }
-      endpoint = { transport: "tcp", hostname: normalizeHost(url, host), port };
-      tail = slash < 0 ? "" : afterHost.slice(slash);
-      break;
-    }
-    case "ipc": {
-      if (!rest.startsWith("[")) {
-        throw new AgentUrlError(url, "put the socket path in brackets: ipc://[/path/to.sock]/id");
-      }
-      const close = rest.lastIndexOf("]");
-      if (close < 0) throw new AgentUrlError(url, 'missing "]" after the socket path');
-      const path = rest.slice(1, close);
-      if (path === "") throw new AgentUrlError(url, "missing socket path");
-      endpoint = { transport: "unix", path };
-      tail = rest.slice(close + 1);
-      break;
-    }
-    case "local": {
-      const slash = rest.indexOf("/");
-      const name = slash < 0 ? rest : rest.slice(0, slash);
-      if (name === "") throw new AgentUrlError(url, "missing queue name");
-      endpoint = { transport: "local", name };
-      tail = slash < 0 ? "" : rest.slice(slash);
-      break;
-    }
-    default:
-      throw new AgentUrlError(
-        url,
-        `unknown scheme "${scheme[1]}" (expected tcp://, ipc:// or local://)`,
-      );
-  }
+  const tail = scan.rest;
   if (!tail.startsWith("/") || tail.length === 1) {
     if (tail !== "" && !tail.startsWith("/")) {
       throw new AgentUrlError(url, `unexpected ${JSON.stringify(tail)} after the address`);
@@ -186,11 +120,9 @@ export function parseAgentUrl(url: string): AgentUrl {
 export function formatContainerUrl(endpoint: Endpoint, aid?: string): string {
   let base: string;
   switch (endpoint.transport) {
-    case "tcp": {
-      const host = endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname;
-      base = `tcp://${host}:${endpoint.port}`;
+    case "tcp":
+      base = `tcp://${formatHostPort(endpoint.hostname, endpoint.port)}`;
       break;
-    }
     case "unix":
       base = `ipc://[${endpoint.path}]`;
       break;
@@ -199,33 +131,6 @@ export function formatContainerUrl(endpoint: Endpoint, aid?: string): string {
       break;
   }
   return aid === undefined ? base : `${base}/${aid}`;
-}
-
-/**
- * Parses the address a container listens at.
- *
- * @param address See {@linkcode ContainerAddress}.
- * @returns The endpoint to listen at.
- * @throws {AddressError} when the address is malformed.
- *
- * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { parseContainerAddress } from "@denomas/denomas/agent";
- *
- * assertEquals(parseContainerAddress(["127.0.0.1", 0]), { transport: "tcp", hostname: "127.0.0.1", port: 0 });
- * assertEquals(parseContainerAddress("ipc://[/tmp/a.sock]"), { transport: "unix", path: "/tmp/a.sock" });
- * assertEquals(parseContainerAddress("local://sim"), { transport: "local", name: "sim" });
- * ```
- */
-export function parseContainerAddress(address: ContainerAddress): Endpoint {
-  if (typeof address === "string" && /^ipc:\/\//i.test(address)) {
-    const rest = address.slice("ipc://".length);
-    const path = rest.startsWith("[") && rest.endsWith("]") ? rest.slice(1, -1) : rest;
-    if (path === "") throw new AddressError(address, "missing socket path");
-    return { transport: "unix", path };
-  }
-  return parseAddress(address);
 }
 
 /**

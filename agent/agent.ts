@@ -5,11 +5,10 @@
  */
 
 import { ScopedClock } from "../clocks/scoped.ts";
+import { INSPECT } from "../internal/inspect.ts";
 import type { Container } from "./container.ts";
 import { ShutdownError } from "./errors.ts";
-import { agentInternals, containerHooks } from "./_internal.ts";
-
-const INSPECT = Symbol.for("Deno.customInspect");
+import { agentInternals, containerHooks } from "./_hooks.ts";
 
 /**
  * The base class of agents. Subclass it, expose methods with `@expose` (and

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatEndpoint } from "../channel/address.ts";
+import { type Address, formatEndpoint, parseAddress } from "../channel/address.ts";
 import { RemoteException } from "../channel/errors.ts";
 import type { TlsOptions } from "../channel/tls.ts";
 import type { Endpoint, Transport } from "../channel/transport.ts";
@@ -17,25 +17,18 @@ import type { Clock } from "../clocks/clock.ts";
 import { RealtimeClock } from "../clocks/realtime.ts";
 import { ScopedClock } from "../clocks/scoped.ts";
 import { deadline } from "../internal/async.ts";
+import { INSPECT } from "../internal/inspect.ts";
 import { expose } from "../rpc/expose.ts";
 import { makeRemote } from "../rpc/proxy.ts";
 import { ReconnectingClient } from "../rpc/reconnecting.ts";
 import type { CallOptions, Remote } from "../rpc/remote.ts";
 import { getRouter, Router } from "../rpc/router.ts";
 import { type RpcServer, startServer } from "../rpc/server.ts";
-import {
-  type AgentUrl,
-  type ContainerAddress,
-  formatContainerUrl,
-  parseAgentUrl,
-  parseContainerAddress,
-} from "./address.ts";
+import { type AgentUrl, formatContainerUrl, parseAgentUrl } from "./address.ts";
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ShutdownError } from "./errors.ts";
-import { localTransport } from "./local_transport.ts";
-import { agentInternals, containerHooks } from "./_internal.ts";
-
-const INSPECT = Symbol.for("Deno.customInspect");
+import { localTransport } from "../channel/local.ts";
+import { agentInternals, containerHooks } from "./_hooks.ts";
 
 /** Options of {@linkcode Container.create}. */
 export interface ContainerOptions {
@@ -175,8 +168,8 @@ export class Container implements AsyncDisposable {
    * @throws {AddressError} for a malformed address.
    * @throws {Deno.errors.AddrInUse} when the address is taken.
    */
-  static async create(addr: ContainerAddress, options: ContainerOptions = {}): Promise<Container> {
-    const endpoint = parseContainerAddress(addr);
+  static async create(addr: Address, options: ContainerOptions = {}): Promise<Container> {
+    const endpoint = parseAddress(addr);
     const scope = new AbortController();
     // The URL is known once the server listens; the service must exist before.
     const container = new Container(options, scope);

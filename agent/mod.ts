@@ -36,13 +36,19 @@
  *
  * @module
  */
-export * from "./address.ts";
-export * from "./agent.ts";
-export * from "./container.ts";
-export * from "./errors.ts";
+export { type AgentUrl, AgentUrlError, formatContainerUrl, parseAgentUrl } from "./address.ts";
+export { Agent } from "./agent.ts";
+export {
+  type AgentProxy,
+  type ConnectOptions,
+  Container,
+  type ContainerOptions,
+} from "./container.ts";
+export { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
 export { RemoteException } from "../channel/errors.ts";
-export * from "./local_transport.ts";
-export * from "./manager.ts";
-export * from "./child.ts";
-export * from "./subprocess.ts";
-export * from "./worker.ts";
+// The address type that `Container.create` and child options take.
+export type { Address } from "../channel/address.ts";
+export { type ChildContainer, type ChildOptions, type ModuleExport } from "./child/child.ts";
+export { type AgentClass, Manager } from "./child/manager.ts";
+export { startSubprocess, type SubprocessOptions } from "./child/subprocess.ts";
+export { startWorker, type WorkerOptions } from "./child/worker.ts";

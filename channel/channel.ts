@@ -7,11 +7,11 @@
 import { type Codec, type CodecClass, detachedDecoder, transientEncoder } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
 import { abortable, deadline } from "../internal/async.ts";
+import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
-import { describe } from "./_describe.ts";
-import { recoverHead } from "./_recover.ts";
+import { EXCEPTION, recoverHead, REQUEST, RESULT } from "./_message.ts";
 import { WriteQueue } from "./_write_queue.ts";
 import {
   ConnectionResetError,
@@ -20,16 +20,17 @@ import {
   RemoteException,
 } from "./errors.ts";
 import { FrameReader, MAX_FRAME_SIZE } from "./frame.ts";
-import { EXCEPTION, REQUEST, RESULT } from "./message.ts";
 import { type ChannelOptions, HIGH_WATER_MARK, READ_PAUSE_FACTOR } from "./options.ts";
-import type { Request } from "./request.ts";
 import type { Conn, PeerInfo } from "./transport.ts";
 
 /** How long {@linkcode Channel.close} waits for queued replies to be written: 5 s. */
 export const CLOSE_FLUSH_TIMEOUT = 5_000;
 
-/** Per-call options of {@linkcode Channel.send}. */
-export interface SendOptions {
+/**
+ * Options of one call: {@linkcode Channel.send}, and every remote call of
+ * the RPC layer.
+ */
+export interface CallOptions {
   /** Gives up on the call: it rejects at once with `signal.reason` and a late reply is dropped. */
   readonly signal?: AbortSignal;
   /**
@@ -37,6 +38,53 @@ export interface SendOptions {
    * `TimeoutError` (from the root module) and a late reply is dropped.
    */
   readonly timeout?: number;
+}
+
+/**
+ * A request that arrived on a {@linkcode Channel}, from
+ * {@linkcode Channel.recv}, async iteration or {@linkcode Channel.serve}.
+ * Answer it exactly once, with {@linkcode Request.reply} or
+ * {@linkcode Request.fail}.
+ *
+ * @example Answering requests
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { openConnection, startServer } from "@denomas/denomas/channel";
+ *
+ * await using server = await startServer(["127.0.0.1", 0], async (channel) => {
+ *   for await (const request of channel) {
+ *     if (request.content === "ohai") request.reply("cya");
+ *     else request.fail(new RangeError(`unexpected ${request.content}`));
+ *   }
+ * });
+ * await using channel = await openConnection(server.address);
+ * assertEquals(await channel.send("ohai"), "cya");
+ * ```
+ */
+export interface Request {
+  /** The content the peer sent. */
+  readonly content: unknown;
+  /** The channel the request arrived on. */
+  readonly channel: Channel;
+  /** Whether the request was answered already. */
+  readonly answered: boolean;
+  /**
+   * Sends `value` as the result. A value the codec cannot encode is sent
+   * as an EXCEPTION reply naming the problem instead.
+   *
+   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @throws {Error} when the request was answered already.
+   */
+  reply(value: unknown): boolean;
+  /**
+   * Sends `error` as an EXCEPTION reply: its stack and a last line
+   * `"<Name>: <message>"` (see `formatRemoteTraceback`). The caller gets a
+   * `RemoteException`.
+   *
+   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @throws {Error} when the request was answered already.
+   */
+  fail(error: unknown): boolean;
 }
 
 /**
@@ -229,7 +277,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
    * @throws {CodecError} when `content` cannot be encoded.
    * @throws {ProtocolError} when the encoded request exceeds `maxFrameSize`.
    */
-  send(content: unknown, options?: SendOptions): Promise<unknown> {
+  send(content: unknown, options?: CallOptions): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
     if (this.#waitingSenders > 0 || this.#writer.bufferedAmount >= this.#highWaterMark) {
@@ -339,7 +387,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     return this.close();
   }
 
-  #sendNow(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+  #sendNow(content: unknown, options: CallOptions | undefined): Promise<unknown> {
     const id = this.#nextId;
     let payload: Uint8Array;
     try {
@@ -371,7 +419,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
    * Sends once the write queue drained below the high-water mark. The
    * signal and timeout apply to the wait too.
    */
-  async #sendLater(content: unknown, options: SendOptions | undefined): Promise<unknown> {
+  async #sendLater(content: unknown, options: CallOptions | undefined): Promise<unknown> {
     const started = performance.now();
     const timeout = options?.timeout;
     this.#waitingSenders++;
@@ -631,8 +679,4 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 
 function servedError(): Error {
   return new Error("This channel's requests go to its serve() handler, not to recv()");
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

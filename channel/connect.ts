@@ -5,10 +5,9 @@
  */
 
 import { type Address, parseAddress } from "./address.ts";
-import { selectTransport } from "./_select_transport.ts";
 import { Channel } from "./channel.ts";
 import { dial } from "./_dial.ts";
-import type { OpenConnectionOptions } from "./options.ts";
+import { type OpenConnectionOptions, selectTransport } from "./options.ts";
 
 /**
  * Connects to `address` and returns a {@linkcode Channel}. With a

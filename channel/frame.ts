@@ -45,7 +45,7 @@ export const MIN_READ_SIZE = 4 * 1024;
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { encodeFrame } from "@denomas/denomas/channel";
+ * import { encodeFrame } from "./frame.ts";
  *
  * assertEquals(encodeFrame(new Uint8Array([7, 8])), new Uint8Array([0, 0, 0, 2, 7, 8]));
  * ```
@@ -117,7 +117,7 @@ export interface FrameReaderOptions {
  * @example Frames from chunks split anywhere
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { encodeFrame, FrameReader } from "@denomas/denomas/channel";
+ * import { encodeFrame, FrameReader } from "./frame.ts";
  *
  * const bytes = new Uint8Array([
  *   ...encodeFrame(new Uint8Array([1, 2, 3])),

@@ -1,6 +1,7 @@
 /**
- * The channel layer: framed request/reply messages over TCP, Unix sockets
- * and TLS, byte-compatible with Python aiomas.
+ * The channel layer: framed request/reply messages over TCP, Unix sockets,
+ * TLS and in-process pipes ({@linkcode LocalTransport}), byte-compatible with
+ * Python aiomas.
  *
  * A frame is a 4-byte big-endian length and a codec-encoded
  * `[type, id, content]` payload. A {@linkcode Channel} sends requests and
@@ -21,16 +22,8 @@
  *
  * @module
  */
-
-export {
-  type Address,
-  AddressError,
-  formatEndpoint,
-  formatHostPort,
-  MAX_PORT,
-  parseAddress,
-} from "./address.ts";
-export { Channel, CLOSE_FLUSH_TIMEOUT, type RequestHandler, type SendOptions } from "./channel.ts";
+export { type Address, AddressError, formatEndpoint, parseAddress } from "./address.ts";
+export { type CallOptions, Channel, type Request, type RequestHandler } from "./channel.ts";
 export { openConnection } from "./connect.ts";
 export {
   CodecError,
@@ -40,39 +33,26 @@ export {
   ProtocolError,
   RemoteException,
 } from "./errors.ts";
-export {
-  encodeFrame,
-  FrameReader,
-  type FrameReaderOptions,
-  HEADER_SIZE,
-  MAX_FRAME_SIZE,
-  MIN_READ_SIZE,
-  READ_BUFFER_SIZE,
-  WIRE_MAX_PAYLOAD,
-  writeHeader,
-} from "./frame.ts";
-export { EXCEPTION, type MessageType, REQUEST, RESULT } from "./message.ts";
+export { MAX_FRAME_SIZE } from "./frame.ts";
+export { LocalTransport, localTransport } from "./local.ts";
 export {
   type ChannelOptions,
   type ConnectionOptions,
   HIGH_WATER_MARK,
   type OpenConnectionOptions,
-  READ_PAUSE_FACTOR,
   type ServerOptions,
 } from "./options.ts";
-export type { Request } from "./request.ts";
-// The codec types that channel signatures mention.
-export type { Codec, CodecClass } from "../codecs/codec.ts";
-export type {
-  Constructor,
-  FallbackSerializer,
-  Serializer,
-  SerializerRegistry,
-} from "../codecs/serializers.ts";
 export { type ChannelHandler, type ChannelServer, startServer } from "./server.ts";
 export { tcpTransport } from "./tcp.ts";
-// The TLS module decides its own public surface.
-export * from "./tls.ts";
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  TlsConfigError,
+  TlsHandshakeError,
+  type TlsOptions,
+  type TlsPairOptions,
+  type TlsSettings,
+  tlsTransport,
+} from "./tls.ts";
 export type {
   Conn,
   Endpoint,
@@ -81,3 +61,11 @@ export type {
   PeerInfo,
   Transport,
 } from "./transport.ts";
+// The codec types that channel signatures mention.
+export type { Codec, CodecClass } from "../codecs/codec.ts";
+export type {
+  Constructor,
+  FallbackSerializer,
+  Serializer,
+  SerializerRegistry,
+} from "../codecs/serializers.ts";

@@ -1,6 +1,6 @@
 /**
  * The options shared by `openConnection`, `startServer` and the
- * {@linkcode Channel} constructor.
+ * {@linkcode Channel} constructor, and the transport they select.
  *
  * @module
  */
@@ -8,8 +8,9 @@
 import type { CodecClass } from "../codecs/codec.ts";
 import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
 import type { Channel } from "./channel.ts";
-import type { TlsOptions } from "./tls.ts";
-import type { Transport } from "./transport.ts";
+import { tcpTransport } from "./tcp.ts";
+import { type TlsOptions, tlsTransport } from "./tls.ts";
+import type { Endpoint, Transport } from "./transport.ts";
 
 /** The default for {@linkcode ChannelOptions.highWaterMark}: 1 MiB. */
 export const HIGH_WATER_MARK = 1024 * 1024;
@@ -124,3 +125,18 @@ export interface OpenConnectionOptions extends ConnectionOptions {
 
 /** Options of `startServer`. */
 export type ServerOptions = ConnectionOptions;
+
+/**
+ * The transport `options` pick for `endpoint`: `options.transport`, else TLS
+ * when `options.tls` is set, else TCP/Unix.
+ *
+ * @throws {TypeError} for a `local` endpoint without an explicit transport.
+ */
+export function selectTransport(endpoint: Endpoint, options: ConnectionOptions): Transport {
+  if (options.transport !== undefined) return options.transport;
+  if (endpoint.transport === "local") {
+    throw new TypeError(`A local endpoint ("${endpoint.name}") needs an explicit transport`);
+  }
+  if (options.tls !== undefined) return tlsTransport(options.tls);
+  return tcpTransport;
+}

@@ -5,9 +5,8 @@
  */
 
 import { type Address, formatEndpoint, parseAddress } from "./address.ts";
-import { selectTransport } from "./_select_transport.ts";
 import { Channel } from "./channel.ts";
-import type { ServerOptions } from "./options.ts";
+import { selectTransport, type ServerOptions } from "./options.ts";
 import type { Conn, Endpoint, Listener } from "./transport.ts";
 
 /**

@@ -6,9 +6,8 @@
 
 import { asPromise } from "../internal/async.ts";
 import type { Clock, ClockTime, SleepOptions, TimerHandle } from "./clock.ts";
-import { checkDelay, secondsToNs, sleepOn, toClockSeconds, toZonedUtc } from "./_util.ts";
-import { Timer } from "./_timer.ts";
-import { TimerHeap } from "./_heap.ts";
+import { checkDelay, secondsToNs, sleepOn, toClockSeconds, toZonedUtc } from "./_time.ts";
+import { Timer, TimerHeap } from "./_timer.ts";
 
 /** A date an {@linkcode ExternalClock} can start at; strings are ISO 8601 with an offset. */
 export type DateInput = string | Date | Temporal.Instant | Temporal.ZonedDateTime;

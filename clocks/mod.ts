@@ -30,7 +30,7 @@
  *
  * @module
  */
-export * from "./clock.ts";
-export * from "./realtime.ts";
-export * from "./external.ts";
-export * from "./scoped.ts";
+export type { Clock, ClockTime, SleepOptions, TimerHandle } from "./clock.ts";
+export { type DateInput, ExternalClock } from "./external.ts";
+export { RealtimeClock } from "./realtime.ts";
+export { ScopedClock } from "./scoped.ts";

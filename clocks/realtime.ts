@@ -6,7 +6,7 @@
 
 import { asPromise } from "../internal/async.ts";
 import type { Clock, ClockTime, SleepOptions, TimerHandle } from "./clock.ts";
-import { checkDelay, sleepOn, toClockSeconds } from "./_util.ts";
+import { checkDelay, sleepOn, toClockSeconds } from "./_time.ts";
 import { Timer } from "./_timer.ts";
 
 /** The longest delay `setTimeout` accepts, in milliseconds. */

@@ -14,7 +14,7 @@
 
 import { CodecError } from "./codec.ts";
 import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
-import { describeValue } from "./_describe.ts";
+import { describeValue } from "../internal/inspect.ts";
 
 const objectProto = Object.prototype;
 const quote = JSON.stringify as (value: string) => string;

@@ -19,7 +19,7 @@
 
 import { CodecError } from "./codec.ts";
 import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
-import { describeValue } from "./_describe.ts";
+import { describeValue } from "../internal/inspect.ts";
 
 /** The size of a fresh chunk; small results share one. */
 const CHUNK_SIZE = 0x4000;

@@ -6,7 +6,7 @@
 
 import { CodecError } from "./codec.ts";
 import type { Serializer } from "./serializers.ts";
-import { describeValue } from "./_describe.ts";
+import { describeValue } from "../internal/inspect.ts";
 
 /** A date the {@linkcode dateSerializer} writes. */
 export type DateLike = Date | Temporal.Instant | Temporal.ZonedDateTime;

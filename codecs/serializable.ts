@@ -7,7 +7,7 @@
 
 import { CodecError } from "./codec.ts";
 import type { Serializer } from "./serializers.ts";
-import { describeValue } from "./_describe.ts";
+import { describeValue, INSPECT, NODE_INSPECT } from "../internal/inspect.ts";
 
 /** A class that {@linkcode serializable} can rebuild with `new`. */
 // deno-lint-ignore no-explicit-any
@@ -33,8 +33,6 @@ export interface SerializableOptions {
 
 const serializers = new WeakMap<SerializableClass, Serializer>();
 const fieldsOf = new WeakMap<SerializableClass, readonly string[]>();
-const DENO_INSPECT = Symbol.for("Deno.customInspect");
-const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 
 /**
@@ -208,7 +206,7 @@ function addRepr(cls: SerializableClass): void {
     Object.defineProperty(proto, key, { value: fn, writable: true, configurable: true });
   };
   install("toString", reprToString, Object.prototype.toString);
-  install(DENO_INSPECT, reprDenoInspect, undefined);
+  install(INSPECT, reprDenoInspect, undefined);
   install(NODE_INSPECT, reprNodeInspect, undefined);
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { CodecError } from "./codec.ts";
+import { preview } from "../internal/inspect.ts";
 
 /** The key that marks a tagged value on the wire. */
 export const TYPE_KEY = "__type__";
@@ -162,24 +163,16 @@ export class SerializerRegistry {
    */
   deserialize(tag: unknown): unknown {
     if (!Array.isArray(tag) || tag.length !== 2) {
-      throw new CodecError(`A ${TYPE_KEY} tag must be [typeid, data], got ${describe(tag)}`);
+      throw new CodecError(`A ${TYPE_KEY} tag must be [typeid, data], got ${preview(tag)}`);
     }
     const decode = typeof tag[0] === "number" ? this.#decoders[tag[0]] : undefined;
     if (decode === undefined) {
       throw new CodecError(
         `Unknown type id ${
-          describe(tag[0])
+          preview(tag[0])
         } in a ${TYPE_KEY} tag (${this.size} serializers registered)`,
       );
     }
     return decode(tag[1]);
-  }
-}
-
-function describe(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
   }
 }

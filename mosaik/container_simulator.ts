@@ -6,7 +6,7 @@
  */
 
 import type { Agent } from "../agent/agent.ts";
-import type { ContainerAddress } from "../agent/address.ts";
+import type { Address } from "../channel/address.ts";
 import { Container, type ContainerOptions } from "../agent/container.ts";
 import { type DateInput, ExternalClock } from "../clocks/external.ts";
 import { settle, Tracker } from "./_idle.ts";
@@ -92,7 +92,7 @@ export interface ContainerSimulatorOptions {
    *
    * @default {["127.0.0.1", 0]}
    */
-  readonly address?: ContainerAddress;
+  readonly address?: Address;
   /** The container's other options (codec, serializers, TLS, …). */
   readonly container?: Omit<ContainerOptions, "clock">;
   /**

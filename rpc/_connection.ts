@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { Channel } from "../channel/channel.ts";
-import type { Request } from "../channel/request.ts";
+import type { Channel, Request } from "../channel/channel.ts";
 import { CodecError } from "../codecs/codec.ts";
+import { describeValue } from "../internal/inspect.ts";
 import type { RpcClient } from "./client.ts";
 import { type CallContext, enterContext, runWithAsyncContext } from "./_context.ts";
 import { LookupError } from "./errors.ts";
@@ -112,7 +112,7 @@ export class Connection implements RemoteTarget {
     const content = request.content;
     if (!Array.isArray(content) || content.length !== 3) {
       request.fail(
-        new TypeError(`A request must be [path, args, kwargs], got ${describe(content)}`),
+        new TypeError(`A request must be [path, args, kwargs], got ${describeValue(content)}`),
       );
       return;
     }
@@ -120,11 +120,15 @@ export class Connection implements RemoteTarget {
     const args = content[1];
     const kwargs = content[2];
     if (!Array.isArray(args)) {
-      request.fail(new TypeError(`The args of a request must be an array, got ${describe(args)}`));
+      request.fail(
+        new TypeError(`The args of a request must be an array, got ${describeValue(args)}`),
+      );
       return;
     }
     if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
-      request.fail(new TypeError(`The kwargs of a request must be a map, got ${describe(kwargs)}`));
+      request.fail(
+        new TypeError(`The kwargs of a request must be a map, got ${describeValue(kwargs)}`),
+      );
       return;
     }
     let result: unknown;
@@ -212,10 +216,4 @@ function named(error: unknown): unknown {
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" &&
     typeof (value as { then?: unknown }).then === "function";
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { INSPECT, NODE_INSPECT } from "../internal/inspect.ts";
 import type { CallOptions } from "./remote.ts";
 
 /**
@@ -74,8 +75,6 @@ const LOCAL_NAMES: ReadonlySet<string> = new Set([
   "constructor",
 ]);
 
-const INSPECT_DENO = Symbol.for("Deno.customInspect");
-const INSPECT_NODE = Symbol.for("nodejs.util.inspect.custom");
 
 const states = new WeakMap<object, ProxyState>();
 
@@ -100,7 +99,7 @@ export function makeProxy(
     get(_fn, key) {
       if (key === state.lastKey) return state.lastChild;
       if (typeof key === "symbol") {
-        if (key === Symbol.toPrimitive || key === INSPECT_DENO || key === INSPECT_NODE) return text;
+        if (key === Symbol.toPrimitive || key === INSPECT || key === NODE_INSPECT) return text;
         if (key === Symbol.toStringTag) return "RemoteProxy";
         return undefined;
       }
@@ -142,8 +141,8 @@ export function makeProxy(
   };
   const fn = () => {};
   // Deno and Node inspect a proxy's target, not the proxy: give it the string form.
-  Object.defineProperty(fn, INSPECT_DENO, { value: text, configurable: true });
-  Object.defineProperty(fn, INSPECT_NODE, { value: text, configurable: true });
+  Object.defineProperty(fn, INSPECT, { value: text, configurable: true });
+  Object.defineProperty(fn, NODE_INSPECT, { value: text, configurable: true });
   const proxy = new Proxy(fn, handler);
   states.set(proxy, state);
   return proxy;

@@ -143,3 +143,14 @@ function findMethod(proto: object, key: string): ((...args: never[]) => unknown)
   }
   return undefined;
 }
+
+/** @throws {TypeError} when `name` cannot be a path segment. */
+export function checkName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name === "" || name.includes("/")) {
+    throw new TypeError(
+      `A service member name must be a non-empty string without "/", got ${
+        typeof name === "string" ? JSON.stringify(name) : typeof name
+      }`,
+    );
+  }
+}

@@ -8,20 +8,14 @@ import type { Address } from "../channel/address.ts";
 import { openConnection as openChannel } from "../channel/connect.ts";
 import type { OpenConnectionOptions } from "../channel/options.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
-import { RpcClient } from "./client.ts";
+import { RpcClient, type RpcClientOptions } from "./client.ts";
 
-/** Options of {@linkcode openConnection}: the channel options, plus the RPC ones. */
-export interface RpcConnectionOptions extends Omit<OpenConnectionOptions, "fallbackSerializer"> {
-  /** The service this side offers, so the peer can call back over the same connection. */
-  readonly service?: object;
-  /**
-   * Keeps `callContext()` available across `await`s in exposed methods, at a
-   * cost per call.
-   *
-   * @default {false}
-   */
-  readonly asyncContext?: boolean;
-}
+/**
+ * Options of {@linkcode openConnection}: the channel options, plus those of
+ * the {@linkcode RpcClient}.
+ */
+export interface RpcConnectionOptions
+  extends Omit<OpenConnectionOptions, "fallbackSerializer">, RpcClientOptions {}
 
 /**
  * Connects to an RPC server (aiomas's `rpc.open_connection`). The type

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { declarationOf, exposedFunctions, type ExposeInfo } from "./_registry.ts";
+import { checkName, declarationOf, exposedFunctions, type ExposeInfo } from "./_registry.ts";
 import { adoptSubService } from "./router.ts";
 
 /** Options of {@linkcode expose}. */
@@ -129,17 +129,6 @@ function checkOptions(options: ExposeOptions): ExposeInfo {
     }
   }
   return { name: options.name, params: options.params?.slice() };
-}
-
-/** @throws {TypeError} when `name` cannot be a path segment. */
-export function checkName(name: unknown): asserts name is string {
-  if (typeof name !== "string" || name === "" || name.includes("/")) {
-    throw new TypeError(
-      `A service member name must be a non-empty string without "/", got ${
-        typeof name === "string" ? JSON.stringify(name) : typeof name
-      }`,
-    );
-  }
 }
 
 /** @returns For fields, the initializer that links the sub-service to its owner. */

@@ -32,16 +32,21 @@
  *
  * @module
  */
+export { type CallContext, callContext } from "./context.ts";
+export { RpcClient, type RpcClientOptions } from "./client.ts";
+export { openConnection, type RpcConnectionOptions } from "./connect.ts";
+export { LookupError } from "./errors.ts";
 export { expose, type ExposeDecorator, type ExposeOptions } from "./expose.ts";
 export {
-  type BoundMethod,
-  FORWARD_SEGMENT,
-  getRouter,
-  MAX_PATH_LENGTH,
-  Router,
-  serviceDict,
-} from "./router.ts";
-export { LookupError } from "./errors.ts";
+  callRemote,
+  isProxy,
+  makeRemote,
+  proxyEquals,
+  proxyPath,
+  type RemoteTarget,
+  withOptions,
+} from "./proxy.ts";
+export { proxySerializer } from "./proxy_serializer.ts";
 export {
   type AnyFunction,
   type CallOptions,
@@ -52,23 +57,11 @@ export {
   type RemoteKeys,
   type RemoteMethod,
 } from "./remote.ts";
-export {
-  callRemote,
-  isProxy,
-  makeRemote,
-  proxyEquals,
-  proxyPath,
-  type RemoteTarget,
-  withOptions,
-} from "./proxy.ts";
-export { RpcClient, type RpcClientOptions } from "./client.ts";
-export { proxySerializer } from "./proxy_serializer.ts";
+export { type BoundMethod, getRouter, Router, serviceDict } from "./router.ts";
 export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";
-export { openConnection, type RpcConnectionOptions } from "./connect.ts";
 export {
   ReconnectingClient,
   type ReconnectingClientOptions,
   type ReconnectOptions,
 } from "./reconnecting.ts";
 export { ConnectError, RemoteException } from "../channel/errors.ts";
-export { type CallContext, callContext } from "./context.ts";

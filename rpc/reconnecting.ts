@@ -5,6 +5,7 @@
  * @module
  */
 
+import { INSPECT } from "../internal/inspect.ts";
 import { type Address, parseAddress } from "../channel/address.ts";
 import { dialText, isRefused } from "../channel/_dial.ts";
 import { ConnectError, ConnectionResetError } from "../channel/errors.ts";
@@ -15,7 +16,6 @@ import { openConnection, type RpcConnectionOptions } from "./connect.ts";
 import { makeProxy } from "./_proxy.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 
-const INSPECT = Symbol.for("Deno.customInspect");
 
 /** Options of {@linkcode ReconnectingClient}: those of `openConnection`, but for the dial's timeout. */
 export interface ReconnectingClientOptions

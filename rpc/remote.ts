@@ -65,13 +65,5 @@ export type Remote<T> =
   }
   & { readonly [REMOTE_OF]?: T };
 
-/** Options of one remote call. */
-export interface CallOptions {
-  /** Gives up on the call when aborted; it then rejects with `signal.reason`. */
-  readonly signal?: AbortSignal;
-  /**
-   * Gives up on the call after this many milliseconds. A late reply is
-   * dropped; the connection stays open.
-   */
-  readonly timeout?: number;
-}
+// A remote call takes the options of a channel call.
+export type { CallOptions } from "../channel/channel.ts";

@@ -7,6 +7,7 @@
 
 import { bindKwargs, checkArity } from "./_params.ts";
 import {
+  checkName,
   type ClassTable,
   classTableOf,
   exposedFunctions,
@@ -14,7 +15,6 @@ import {
   methodEntry,
 } from "./_registry.ts";
 import { LookupError } from "./errors.ts";
-import { checkName } from "./expose.ts";
 
 /** The longest call path a router looks at; longer ones are a `LookupError`. */
 export const MAX_PATH_LENGTH = 1024;

@@ -1,10 +1,6 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
-import {
-  AgentUrlError,
-  formatContainerUrl,
-  parseAgentUrl,
-  parseContainerAddress,
-} from "../agent/address.ts";
+import { AgentUrlError, formatContainerUrl, parseAgentUrl } from "../agent/address.ts";
+import { parseAddress } from "../channel/address.ts";
 
 Deno.test("parseAgentUrl reads tcp, IPv6, ipc and local URLs", () => {
   assertEquals(parseAgentUrl("tcp://127.0.0.1:5555/0"), {
@@ -90,22 +86,11 @@ Deno.test("formatContainerUrl writes the forms parseAgentUrl reads", () => {
   }
 });
 
-Deno.test("parseContainerAddress accepts tuples, host:port, tcp, ipc, unix paths and local", () => {
-  assertEquals(parseContainerAddress(["127.0.0.1", 0]), {
-    transport: "tcp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  assertEquals(parseContainerAddress("tcp://[::1]:0"), {
-    transport: "tcp",
-    hostname: "::1",
-    port: 0,
-  });
-  assertEquals(parseContainerAddress("ipc://[/tmp/a.sock]"), {
-    transport: "unix",
-    path: "/tmp/a.sock",
-  });
-  assertEquals(parseContainerAddress("/tmp/b.sock"), { transport: "unix", path: "/tmp/b.sock" });
-  assertEquals(parseContainerAddress("local://q"), { transport: "local", name: "q" });
-  assertThrows(() => parseContainerAddress("ipc://[]"), /missing socket path/);
+Deno.test("parseAgentUrl reads the address part with the channel's grammar", () => {
+  for (const url of ["tcp://127.0.0.1:5555/0", "ipc://[/tmp/a.sock]/1", "local://sim/2"]) {
+    const { base, endpoint } = parseAgentUrl(url);
+    assertEquals(parseAddress(base), endpoint);
+  }
+  // Without brackets a socket path and an agent id cannot be told apart.
+  assertThrows(() => parseAgentUrl("unix:///tmp/a.sock/0"), /unknown scheme "unix"/);
 });

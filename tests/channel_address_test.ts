@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { AddressError, formatEndpoint, formatHostPort, parseAddress } from "../channel/mod.ts";
+import { AddressError, formatEndpoint, parseAddress } from "../channel/mod.ts";
+import { formatHostPort } from "../channel/address.ts";
 
 Deno.test("parseAddress reads [host, port] pairs", () => {
   assertEquals(parseAddress(["127.0.0.1", 5555]), {
@@ -51,7 +52,7 @@ Deno.test("parseAddress rejects malformed addresses with the reason", () => {
     [["", 1], "expected [host, port]"],
     [["a", 1, 2], "expected [host, port]"],
     ["tcp://nohost", "expected host:port"],
-    ["tcp://h:99999", "port 99999"],
+    ["tcp://h:99999", 'port "99999"'],
     ["http://x:1", 'unknown scheme "http"'],
     ["unix://", "missing socket path"],
     ["", "empty"],
@@ -72,4 +73,46 @@ Deno.test("formatEndpoint writes what parseAddress reads back", () => {
   }
   assertEquals(formatHostPort("::1", 1), "[::1]:1");
   assertEquals(formatHostPort("h", 2), "h:2");
+});
+
+Deno.test("parseAddress accepts tuples, host:port, tcp, ipc, unix paths and local", () => {
+  assertEquals(parseAddress(["127.0.0.1", 0]), {
+    transport: "tcp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  assertEquals(parseAddress("tcp://[::1]:0"), {
+    transport: "tcp",
+    hostname: "::1",
+    port: 0,
+  });
+  assertEquals(parseAddress("ipc://[/tmp/a.sock]"), {
+    transport: "unix",
+    path: "/tmp/a.sock",
+  });
+  assertEquals(parseAddress("/tmp/b.sock"), { transport: "unix", path: "/tmp/b.sock" });
+  assertEquals(parseAddress("local://q"), { transport: "local", name: "q" });
+  throws(() => parseAddress("ipc://[]"), /missing socket path/);
+});
+
+Deno.test("parseAddress reads ipc:// with and without brackets, as agent URLs write it", () => {
+  assertEquals(parseAddress("ipc:///tmp/a.sock"), { transport: "unix", path: "/tmp/a.sock" });
+  assertEquals(parseAddress("IPC://[/tmp/a b.sock]"), { transport: "unix", path: "/tmp/a b.sock" });
+  assertEquals(parseAddress("ipc://[/tmp/a.sock]/"), { transport: "unix", path: "/tmp/a.sock" });
+});
+
+Deno.test("parseAddress refuses text after the address, which would be read as an agent id", () => {
+  const cases: [string, string][] = [
+    ["tcp://h:1/x", 'unexpected "/x" after the address'],
+    ["ipc://[/tmp/a.sock]/0", 'unexpected "/0" after the address'],
+    ["local://a/b", 'unexpected "/b" after the address'],
+    ["local://", "missing queue name"],
+    ["ipc://[/tmp/a.sock", 'missing "]" after the socket path'],
+    ["tcp://a b:1", 'invalid host "a b"'],
+  ];
+  for (const [address, reason] of cases) {
+    throws(() => parseAddress(address), (error) => {
+      return error instanceof AddressError && error.message.includes(reason);
+    }, address);
+  }
 });

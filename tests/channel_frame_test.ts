@@ -1,13 +1,12 @@
 import { deepStrictEqual as assertEquals, ok as assert, throws } from "node:assert/strict";
+import { MAX_FRAME_SIZE, ProtocolError } from "../channel/mod.ts";
 import {
   encodeFrame,
   FrameReader,
   HEADER_SIZE,
-  MAX_FRAME_SIZE,
-  ProtocolError,
   WIRE_MAX_PAYLOAD,
   writeHeader,
-} from "../channel/mod.ts";
+} from "../channel/frame.ts";
 
 /** A small deterministic PRNG (xorshift32), so failures reproduce. */
 function random(seed: number): () => number {

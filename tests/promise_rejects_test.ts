@@ -1,9 +1,8 @@
 // Promise APIs report bad input by rejecting, never by throwing before they
 // return a promise: `await assert.rejects(api(...))` must work.
 import { ok as assert, rejects } from "node:assert/strict";
-import { tcpTransport } from "../channel/mod.ts";
+import { LocalTransport, tcpTransport } from "../channel/mod.ts";
 import { ExternalClock, RealtimeClock, ScopedClock } from "../clocks/mod.ts";
-import { LocalTransport } from "../agent/mod.ts";
 import { callRemote, ReconnectingClient, serviceDict, startServer } from "../rpc/mod.ts";
 
 /** Calls `fn`; fails if it throws instead of returning a promise. */

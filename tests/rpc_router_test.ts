@@ -5,14 +5,8 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
-import {
-  expose,
-  getRouter,
-  LookupError,
-  MAX_PATH_LENGTH,
-  Router,
-  serviceDict,
-} from "../rpc/mod.ts";
+import { expose, getRouter, LookupError, Router, serviceDict } from "../rpc/mod.ts";
+import { MAX_PATH_LENGTH } from "../rpc/router.ts";
 import { parseParams } from "../rpc/_params.ts";
 
 class Deep {

@@ -5,14 +5,8 @@
 import { ok as assert, strictEqual } from "node:assert/strict";
 import { RemoteException } from "../channel/mod.ts";
 import { MsgPack } from "../codecs/mod.ts";
-import {
-  expose,
-  MAX_PATH_LENGTH,
-  openConnection,
-  type RpcClient,
-  serviceDict,
-  startServer,
-} from "../rpc/mod.ts";
+import { expose, openConnection, type RpcClient, serviceDict, startServer } from "../rpc/mod.ts";
+import { MAX_PATH_LENGTH } from "../rpc/router.ts";
 
 let touched = 0;
 

@@ -26,10 +26,21 @@
  *
  * @module
  */
-export * from "./header.ts";
-export * from "./compress.ts";
-export * from "./decompress.ts";
-export * from "./msgpack_blosc.ts";
+export {
+  BLOSC_HEADER_SIZE,
+  BLOSC_MAX_BUFFER_SIZE,
+  BLOSC_MAX_TYPESIZE,
+  type BloscHeader,
+  COMPRESSOR_NAMES,
+  FLAG_BITSHUFFLE,
+  FLAG_DONT_SPLIT,
+  FLAG_MEMCPYED,
+  FLAG_SHUFFLE,
+  readHeader,
+} from "./header.ts";
+export { compress, type CompressOptions, type Compressor, type Shuffle } from "./compress.ts";
+export { decompress, type DecompressOptions, DEFAULT_MAX_DECOMPRESSED_SIZE } from "./decompress.ts";
+export { MsgPackBlosc, type MsgPackBloscOptions } from "./msgpack_blosc.ts";
 // The codec contract, so the types MsgPackBlosc uses are documented here too.
 export type { Codec, CodecClass } from "../codec.ts";
 export type {

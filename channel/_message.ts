@@ -1,12 +1,24 @@
 /**
- * Reading the type and id of a message that did not decode, so that a bad
- * request gets an EXCEPTION reply instead of costing the whole connection.
+ * The messages of the wire protocol: every payload is the encoded array
+ * `[type, id, content]`. Holds the three types, and reads the type and id of
+ * a message that did not decode, so that a bad request gets an EXCEPTION
+ * reply instead of costing the whole connection.
  *
  * @module
  */
 
 import type { CodecClass } from "../codecs/codec.ts";
 import { SerializerRegistry } from "../codecs/serializers.ts";
+
+/** A request; `content` is whatever the caller sent. */
+export const REQUEST = 0;
+/** A success reply; `content` is the result. */
+export const RESULT = 1;
+/** A failure reply; `content` is the error as text. */
+export const EXCEPTION = 2;
+
+/** One of {@linkcode REQUEST}, {@linkcode RESULT} and {@linkcode EXCEPTION}. */
+export type MessageType = typeof REQUEST | typeof RESULT | typeof EXCEPTION;
 
 /** The head of a message: its type and id. */
 export interface MessageHead {

@@ -1,4 +1,9 @@
-/** Helpers shared by the clocks. Not exported from `mod.ts`. */
+/**
+ * Time arithmetic shared by the clocks: seconds, nanoseconds and dates, and
+ * sleeping on a timer.
+ *
+ * @module
+ */
 
 import { abortable } from "../internal/async.ts";
 import type { ClockTime, TimerHandle } from "./clock.ts";

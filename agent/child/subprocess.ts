@@ -4,12 +4,12 @@
  * @module
  */
 
-import { abortable, deadline } from "../internal/async.ts";
+import { abortable, deadline } from "../../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
-import { childConfig, ChildHandle } from "./_child_parent.ts";
-import type { Container } from "./container.ts";
+import { childConfig, ChildHandle } from "./_parent.ts";
+import type { Container } from "../container.ts";
 import type { Manager } from "./manager.ts";
-import { READY_MARKER } from "./_child.ts";
+import { READY_MARKER } from "./_main.ts";
 
 /** Options of {@linkcode startSubprocess}. */
 export interface SubprocessOptions extends ChildOptions {
@@ -52,7 +52,7 @@ export async function startSubprocess(
   options: SubprocessOptions = {},
 ): Promise<ChildContainer> {
   const config = childConfig(container, options);
-  const main = new URL("./_subprocess_main.ts", import.meta.url).href;
+  const main = new URL("./_main.ts", import.meta.url).href;
   const process = new Deno.Command(Deno.execPath(), {
     args: ["run", ...(options.denoArgs ?? ["--allow-all"]), main, JSON.stringify(config)],
     stdin: "piped",

@@ -3,7 +3,7 @@ import {
   rejects as assertRejects,
   strictEqual,
 } from "node:assert/strict";
-import { LocalTransport } from "../agent/local_transport.ts";
+import { LocalTransport } from "../channel/local.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

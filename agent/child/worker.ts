@@ -4,10 +4,10 @@
  * @module
  */
 
-import { abortable, deadline } from "../internal/async.ts";
+import { abortable, deadline } from "../../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
-import { childConfig, ChildHandle } from "./_child_parent.ts";
-import type { Container } from "./container.ts";
+import { childConfig, ChildHandle } from "./_parent.ts";
+import type { Container } from "../container.ts";
 import type { Manager } from "./manager.ts";
 
 /** Options of {@linkcode startWorker}. */
@@ -43,7 +43,7 @@ export async function startWorker(
   options: WorkerOptions = {},
 ): Promise<ChildContainer> {
   const config = childConfig(container, options);
-  const worker = new Worker(new URL("./_worker_main.ts", import.meta.url).href, {
+  const worker = new Worker(new URL("./_main.ts", import.meta.url).href, {
     type: "module",
     name: "denomas child container",
   });

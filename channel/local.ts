@@ -8,7 +8,7 @@
  */
 
 import { asPromise } from "../internal/async.ts";
-import type { Conn, Endpoint, Listener, Transport } from "../channel/transport.ts";
+import type { Conn, Endpoint, Listener, Transport } from "./transport.ts";
 
 /** Bytes a writer may queue before `write` waits for the reader. */
 const HIGH_WATER_MARK = 1 << 20;
@@ -182,7 +182,7 @@ class LocalListener implements Listener {
  * @example A round trip over an in-memory connection
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { LocalTransport } from "@denomas/denomas/agent";
+ * import { LocalTransport } from "@denomas/denomas/channel";
  *
  * const transport = new LocalTransport();
  * const listener = await transport.listen({ transport: "local", name: "demo" });

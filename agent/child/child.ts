@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { ClockTime } from "../clocks/clock.ts";
-import type { ContainerAddress } from "./address.ts";
-import type { AgentProxy } from "./container.ts";
+import type { ClockTime } from "../../clocks/clock.ts";
+import type { Address } from "../../channel/address.ts";
+import type { AgentProxy } from "../container.ts";
 import type { Manager } from "./manager.ts";
-import type { ModuleExport } from "./_child.ts";
+import type { ModuleExport } from "./_main.ts";
 
 export type { ModuleExport };
 
@@ -19,7 +19,7 @@ export interface ChildOptions {
    *
    * @default {["127.0.0.1", 0]}
    */
-  readonly addr?: ContainerAddress;
+  readonly addr?: Address;
   /**
    * Gives the child an `ExternalClock` starting at `utcStart` (and
    * `initTime` seconds), which {@linkcode ChildContainer.setTime} moves.

@@ -4,13 +4,13 @@
  * @module
  */
 
-import type { ClockTime } from "../clocks/clock.ts";
-import { parseContainerAddress } from "./address.ts";
+import type { ClockTime } from "../../clocks/clock.ts";
+import { parseAddress } from "../../channel/address.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
-import type { AgentProxy, Container } from "./container.ts";
+import type { AgentProxy, Container } from "../container.ts";
 import type { Manager } from "./manager.ts";
-import type { ChildConfig } from "./_child.ts";
-import { containerHooks } from "./_internal.ts";
+import type { ChildConfig } from "./_main.ts";
+import { containerHooks } from "../_hooks.ts";
 
 /** Internal: how a child ends, for {@linkcode ChildContainer}. */
 export interface ChildBackend {
@@ -30,7 +30,7 @@ export function childConfig(
   const codec = new container.codec().name;
   const clock = options.clock;
   const addr = options.addr ?? ["127.0.0.1", 0];
-  if (parseContainerAddress(addr).transport === "local") {
+  if (parseAddress(addr).transport === "local") {
     throw new TypeError(
       "A child container needs a tcp or ipc address: local:// queues do not cross processes or workers",
     );
