@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CodecError } from "./codec.ts";
+import { CodecError } from "./errors.ts";
 
 /** The key that marks a tagged value on the wire. */
 export const TYPE_KEY = "__type__";
