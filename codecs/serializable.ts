@@ -8,6 +8,7 @@
 import { CodecError } from "./errors.ts";
 import type { Serializer } from "./serializers.ts";
 import { describeValue } from "./_describe.ts";
+import { parseConstructorParams } from "../internal/params.ts";
 
 /** A class that {@linkcode serializable} can rebuild with `new`. */
 // deno-lint-ignore no-explicit-any
@@ -35,7 +36,6 @@ const serializers = new WeakMap<SerializableClass, Serializer>();
 const fieldsOf = new WeakMap<SerializableClass, readonly string[]>();
 const DENO_INSPECT = Symbol.for("Deno.customInspect");
 const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
-const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 
 /**
  * Class decorator (TC39) that makes instances travel as a map of their
@@ -44,7 +44,7 @@ const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
  * parameters are plain names that are also instance properties (TypeScript
  * parameter properties are), or pass the fields (`@serializable({ fields:
  * ["x", "y"] })`) when they cannot be read from the source (destructuring,
- * defaults with commas, minified code).
+ * rest parameters, minified code).
  *
  * Register the class on both peers, in the same position, with
  * `extraSerializers: [serializerOf(Point)]` (the Python side registers
@@ -230,9 +230,8 @@ function formatValue(value: unknown): string {
 
 /** Reads the constructor's parameter names from the class source. */
 function constructorParameters(cls: SerializableClass): string[] {
-  const source = Function.prototype.toString.call(cls);
-  const match = /\bconstructor\s*\(([^)]*)\)/.exec(source);
-  if (match === null) {
+  const spec = parseConstructorParams(cls);
+  if (spec === undefined) {
     // No own constructor: the parent's parameters (or none).
     const parent = Object.getPrototypeOf(cls);
     if (typeof parent === "function" && parent !== Function.prototype) {
@@ -240,17 +239,12 @@ function constructorParameters(cls: SerializableClass): string[] {
     }
     return [];
   }
-  const params = match[1].split(",").map((p) => p.replace(/\/\*[\s\S]*?\*\//g, "").trim())
-    .filter((p) => p !== "")
-    .map((p) => p.split("=")[0].trim());
-  for (const param of params) {
-    if (!IDENTIFIER.test(param)) {
-      throw new TypeError(
-        `Cannot read the constructor parameters of ${cls.name} (${
-          JSON.stringify(match[1].trim())
-        }): pass them as @serializable({ fields: [...] })`,
-      );
-    }
+  const unnamed = spec.names.findIndex((name) => name === undefined);
+  if (unnamed >= 0 || spec.rest) {
+    const which = spec.rest ? "a rest parameter" : `parameter ${unnamed + 1} is destructured`;
+    throw new TypeError(
+      `Cannot read the constructor parameters of ${cls.name} (${which}): pass them as @serializable({ fields: [...] })`,
+    );
   }
-  return params;
+  return spec.names as string[];
 }

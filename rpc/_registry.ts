@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ParamSpec, parseParams } from "./_params.ts";
+import { type ParamSpec, parseParams } from "../internal/params.ts";
 
 /** Key of our entry in a class's decorator metadata. */
 export const SERVICE_METADATA: unique symbol = Symbol("denomas.rpc.service");

@@ -13,7 +13,7 @@ import {
   Router,
   serviceDict,
 } from "../rpc/mod.ts";
-import { parseParams } from "../rpc/_params.ts";
+import { parseParams } from "../internal/params.ts";
 
 class Deep {
   @expose
