@@ -7,6 +7,46 @@
 
 import { type ParamSpec, parseParams } from "../internal/params.ts";
 
+/**
+ * @throws {TypeError} when `name` cannot be a path segment.
+ */
+export function checkName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name === "" || name.includes("/")) {
+    throw new TypeError(
+      `A service member name must be a non-empty string without "/", got ${
+        typeof name === "string" ? JSON.stringify(name) : typeof name
+      }`,
+    );
+  }
+}
+
+/** Whether `value` is a plain object (a dictionary, when used as a service). */
+export function isPlainObject(value: unknown): value is object {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Links a sub-service field's value to its owner's router; set by the `Router` class. */
+let adopter: (owner: object, name: string, value: unknown) => void = () => {};
+
+/** Called once, by the `Router` class, which alone may link routers. */
+export function setSubServiceAdopter(
+  adopt: (owner: object, name: string, value: unknown) => void,
+): void {
+  adopter = adopt;
+}
+
+/**
+ * Links the value of a sub-service field as it is initialised. Needed when
+ * the owner got its router before its fields existed (an agent registers in
+ * the base class constructor); otherwise the router constructor links
+ * declared sub-services itself.
+ */
+export function adoptSubService(owner: object, name: string, value: unknown): void {
+  adopter(owner, name, value);
+}
+
 /** Key of our entry in a class's decorator metadata. */
 export const SERVICE_METADATA: unique symbol = Symbol("denomas.rpc.service");
 

@@ -9,7 +9,8 @@ import type { PeerInfo } from "../channel/transport.ts";
 import { type Connection, connectionOf } from "./_connection.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
 import type { CallOptions, Remote } from "./remote.ts";
-import { Router, serviceRouter } from "./router.ts";
+import { Router } from "./router.ts";
+import { serviceRouter } from "./_service.ts";
 
 /** Options of the {@linkcode RpcClient} constructor. */
 export interface RpcClientOptions {

@@ -40,6 +40,7 @@ export {
   MAX_PATH_LENGTH,
   Router,
   serviceDict,
+  type ServiceDictOptions,
 } from "./router.ts";
 export { LookupError } from "./errors.ts";
 export {

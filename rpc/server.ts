@@ -10,7 +10,7 @@ import { startServer as startChannelServer } from "../channel/server.ts";
 import type { Endpoint } from "../channel/transport.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
 import { RpcClient } from "./client.ts";
-import { serviceRouter } from "./router.ts";
+import { serviceRouter } from "./_service.ts";
 
 /** Options of {@linkcode startServer}: the channel options, plus the RPC ones. */
 export interface RpcServerOptions extends Omit<ServerOptions, "fallbackSerializer"> {
