@@ -46,12 +46,16 @@ export { LookupError } from "./errors.ts";
 export {
   type AnyFunction,
   type CallOptions,
+  type DataObject,
+  type LocalName,
   type Passable,
   type PassableArgs,
+  type ProxyMembers,
   type Remote,
   REMOTE_OF,
   type RemoteKeys,
   type RemoteMethod,
+  type RemoteValue,
 } from "./remote.ts";
 export { callRemote, isProxy, proxyEquals, proxyPath, withOptions } from "./proxy.ts";
 export { RpcClient, type RpcClientOptions } from "./client.ts";

@@ -281,7 +281,7 @@ Deno.test("a standalone callback object outside the service tree still works", a
 Deno.test("a sub-service returned as a result is a proxy at its path", async () => {
   await using server = await startServer(LOCALHOST, new Hub());
   await using client = await openConnection<Hub>(server.address);
-  const inner = await client.remote.getInner() as unknown as Remote<Eggs>;
+  const inner: Remote<Eggs> = await client.remote.getInner();
   assert(isProxy(inner));
   strictEqual(proxyPath(inner), "inner");
   strictEqual(inner, client.remote.inner);
