@@ -14,7 +14,30 @@ export { CodecError } from "./errors.ts";
  *
  * A codec instance belongs to one connection: its {@linkcode Codec.serializers}
  * registry decides which type ids tagged values get, and the RPC layer adds a
- * proxy serializer that is bound to that connection.
+ * proxy serializer that is bound to that connection, so a codec of your own
+ * writes values it does not know through that registry (see
+ * `docs/codecs.md`, "Custom codecs").
+ *
+ * @example A codec of strings only
+ * ```ts
+ * import { strictEqual as assertEquals, throws } from "node:assert/strict";
+ * import { type Codec, CodecError, SerializerRegistry } from "@denomas/denomas/codecs";
+ *
+ * class Text implements Codec {
+ *   readonly name = "text";
+ *   readonly serializers = new SerializerRegistry();
+ *   encode(value: unknown): Uint8Array {
+ *     if (typeof value !== "string") throw new CodecError("Text writes only strings");
+ *     return new TextEncoder().encode(value);
+ *   }
+ *   decode(data: Uint8Array): unknown {
+ *     return new TextDecoder().decode(data);
+ *   }
+ * }
+ * const codec: Codec = new Text();
+ * assertEquals(codec.decode(codec.encode("ünï")), "ünï");
+ * throws(() => codec.encode(1), CodecError);
+ * ```
  */
 export interface Codec {
   /** The wire name of the codec: `"json"`, `"msgpack"` or `"msgpackblosc"`. */

@@ -48,8 +48,8 @@ const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
  *
  * Register the class on both peers, in the same position, with
  * `extraSerializers: [serializerOf(Point)]` (the Python side registers
- * `Point.__serializer__()`). Only exact instances are written, not
- * subclasses. Missing fields on the wire are passed as `undefined` (so
+ * `Point.__serializer__()`). Only exact instances are written: a subclass
+ * is decorated and registered on its own. Missing fields on the wire are passed as `undefined` (so
  * parameter defaults apply); extra fields are ignored.
  *
  * @example
