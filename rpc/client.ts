@@ -17,7 +17,8 @@ export interface RpcClientOptions {
   /**
    * The service this side offers to the peer (bi-directional RPC): an object
    * with a router (a class using `@expose`, a `serviceDict`, or any object
-   * given a `Router`), or a plain object of functions (made a `serviceDict`).
+   * given a `Router`), or a plain object (made a dictionary service: only its
+   * functions marked with `expose(fn)` are methods).
    * Without it, the peer's calls get a `LookupError`.
    */
   readonly service?: object;

@@ -58,7 +58,7 @@ type AnyContext =
  * - On a **method**, remote peers may call it (sync or async; it receives
  *   keyword arguments by parameter name).
  * - On a **field** or **accessor** holding another service object (or a plain
- *   object of functions, made a `serviceDict`), it becomes a sub-service:
+ *   object, made a dictionary service), it becomes a sub-service:
  *   `remote.sub.method()` calls the method of that object.
  * - On a **plain function**, `expose(fn)`, `expose(fn, options)` or
  *   `expose(options)(fn)` marks it and returns it unchanged, for dictionary

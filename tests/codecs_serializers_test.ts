@@ -90,3 +90,12 @@ Deno.test("the fallback serializer still gets subclass instances it takes", () =
   assertEquals(registry.serialize(new Point3D(1, 2, 3)), [1, "fallback"]);
   assertEquals(registry.serialize(new Map()), undefined);
 });
+
+Deno.test("CodecError is a DenomasError, also importable from the channel layer", async () => {
+  const { DenomasError } = await import("../errors.ts");
+  const channel = await import("../channel/mod.ts");
+  const error = new CodecError("bad");
+  assert(error instanceof DenomasError);
+  assertEquals(error.name, "CodecError");
+  assertEquals(channel.CodecError, CodecError);
+});
