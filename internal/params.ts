@@ -17,7 +17,6 @@ export interface ParamSpec {
 }
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
-const IDENTIFIER_START = /[\p{ID_Start}$_]/u;
 const IDENTIFIER_PART = /[\p{ID_Continue}$\u200c\u200d]/u;
 
 /**
@@ -56,30 +55,41 @@ export function parseConstructorParams(
   const source = stripComments(Function.prototype.toString.call(cls));
   const body = classBodyStart(source);
   if (body < 0) return undefined;
+  // `atMember`: the next token starts a class member (after `{`, `;`, a
+  // `{...}` group, or a line break that ends an expression by ASI).
   let i = body + 1;
+  let atMember = true;
+  let endsExpression = false;
   let previous = "";
   while (i < source.length) {
     const c = source[i];
     if (c === "}") return undefined;
     if (c === '"' || c === "'" || c === "`") {
       i = skipString(source, i);
-      previous = "";
-    } else if (c === "(" || c === "[" || c === "{") {
+      [atMember, endsExpression, previous] = [false, true, ""];
+    } else if (c === "{") {
       i = skipBalanced(source, i);
-      previous = "";
-    } else if (IDENTIFIER_START.test(c)) {
+      [atMember, endsExpression, previous] = [true, false, ""];
+    } else if (c === "(" || c === "[") {
+      i = skipBalanced(source, i);
+      [atMember, endsExpression, previous] = [false, true, ""];
+    } else if (IDENTIFIER_PART.test(c)) {
       let end = i + 1;
       while (end < source.length && IDENTIFIER_PART.test(source[end])) end++;
       const word = source.slice(i, end);
       if (
-        word === "constructor" && previous !== "static" && source.slice(end).trimStart()[0] === "("
+        word === "constructor" && atMember && previous !== "static" &&
+        source.slice(end).trimStart()[0] === "("
       ) {
         const open = source.indexOf("(", end);
         return parseParamList(source.slice(open + 1, skipBalanced(source, open) - 1));
       }
-      previous = word;
+      [atMember, endsExpression, previous] = [false, true, word];
       i = end;
     } else {
+      if (c === ";") [atMember, endsExpression] = [true, false];
+      else if (c === "\n") atMember ||= endsExpression;
+      else if (c.trim() !== "") [atMember, endsExpression] = [false, false];
       if (c.trim() !== "") previous = "";
       i++;
     }
