@@ -1,6 +1,8 @@
 /**
- * Internal: what `@expose` records about classes and functions, and the
- * per-class tables routers are built from.
+ * Internal: what `@expose` records about classes and functions, the
+ * per-class tables routers are built from, and what `@expose` and the
+ * `Router` class share without importing each other (names, dictionaries,
+ * the linking of sub-service fields).
  *
  * @module
  */
@@ -8,6 +10,8 @@
 import { type ParamSpec, parseParams } from "../internal/params.ts";
 
 /**
+ * Checks a name for a service member (one path segment).
+ *
  * @throws {TypeError} when `name` cannot be a path segment.
  */
 export function checkName(name: unknown): asserts name is string {
