@@ -299,6 +299,8 @@ Deno.test("in a dictionary only exposed functions are methods, unless exposeAll"
   const all = serviceDict({ helper, math: { helper } }, { exposeAll: true });
   strictEqual(getRouter(all)!.invoke("helper", [4]), 4);
   strictEqual(getRouter(all)!.invoke("math/helper", [5]), 5);
+  const viaRouter = new Router({ helper, math: { helper } }, { exposeAll: true });
+  strictEqual(viaRouter.invoke("math/helper", [7]), 7);
   // Entries are read once: marking the function later changes new routers only.
   expose(helper);
   strictEqual(router.has("helper"), false);
