@@ -96,6 +96,8 @@ export interface MethodEntry {
   readonly fn: (...args: any[]) => unknown;
   /** Its parameters. */
   readonly params: ParamSpec;
+  /** What `expose` recorded for it, when it did: the entry is made again when that changes. */
+  readonly info: ExposeInfo | undefined;
 }
 
 /** The exposed members of a class, shared by all its instances. */
@@ -111,12 +113,12 @@ const entries = new WeakMap<object, MethodEntry>();
 /** Makes (once per function and name) the entry that routers call. */
 export function methodEntry(name: string, fn: (...args: never[]) => unknown): MethodEntry {
   const cached = entries.get(fn);
-  if (cached !== undefined && cached.name === name) return cached;
   const info = exposedFunctions.get(fn);
+  if (cached !== undefined && cached.name === name && cached.info === info) return cached;
   const params = info?.params
     ? { names: info.params, required: Math.min(fn.length, info.params.length), rest: false }
     : parseParams(fn);
-  const entry: MethodEntry = { name, fn: fn as MethodEntry["fn"], params };
+  const entry: MethodEntry = { name, fn: fn as MethodEntry["fn"], params, info };
   entries.set(fn, entry);
   return entry;
 }

@@ -305,6 +305,11 @@ Deno.test("in a dictionary only exposed functions are methods, unless exposeAll"
   expose(helper);
   strictEqual(router.has("helper"), false);
   strictEqual(new Router({ helper }).invoke("helper", [6]), 6);
+  // Options given later (parameter names) reach routers made afterwards.
+  const minus = (...xs: number[]) => xs[0] - xs[1];
+  serviceDict({ minus }, { exposeAll: true });
+  expose(minus, { params: ["a", "b"] });
+  strictEqual(new Router({ minus }).invoke("minus", [], { a: 5, b: 1 }), 4);
 });
 
 Deno.test("the function forms of expose: expose(fn), expose(fn, options), expose(options)(fn)", () => {
