@@ -53,10 +53,10 @@ export interface MsgPackOptions {
  * error); bin as a `Uint8Array` that owns its memory (`byteOffset` 0,
  * `buffer.byteLength` its length, so `new Float64Array(bytes.buffer)` sees
  * exactly the value; {@linkcode MsgPackOptions.zeroCopy} makes it a view into
- * the input instead); arrays as arrays; maps as
- * plain objects when every key is a string (a `__proto__` key becomes an own
- * property) and as a `Map` otherwise, so int keys survive; every map with a
- * `__type__` key is replaced by `serializers.deserialize(...)`. Ext types,
+ * the input instead); arrays as arrays; maps as plain objects when every key
+ * is a string (a `__proto__` key becomes an own property) and as a `Map`
+ * otherwise, so int keys survive; every map with a `__type__` key is
+ * replaced by `serializers.deserialize(...)`. Ext types,
  * the unused byte 0xc1, truncated data and trailing bytes are rejected with a
  * `CodecError`.
  *
