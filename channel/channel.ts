@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type Codec, type CodecClass, detachedDecoder, transientEncoder } from "../codecs/codec.ts";
+import type { Codec, CodecClass } from "../codecs/codec.ts";
+import { detachedDecoder, transientEncoder } from "../codecs/_fast_paths.ts";
 import { Json } from "../codecs/json.ts";
 import { abortable, deadline } from "../internal/async.ts";
 import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";

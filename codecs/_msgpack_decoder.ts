@@ -10,7 +10,7 @@
  * @module
  */
 
-import { CodecError } from "./codec.ts";
+import { CodecError } from "./errors.ts";
 import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
 
 /** Strings up to this many bytes are decoded in JS when they are ASCII. */
@@ -63,7 +63,7 @@ export class Decoder {
   /** Whether bin values are copies (else views into the input). */
   copyBin = false;
 
-  decode(data: Uint8Array, registry: SerializerRegistry, copyBin = false): unknown {
+  decode(data: Uint8Array, registry: SerializerRegistry, copyBin: boolean): unknown {
     if (!(data instanceof Uint8Array)) {
       throw new CodecError(`MsgPack decodes a Uint8Array, got ${typeof data}`);
     }
@@ -231,7 +231,7 @@ export class Decoder {
     const pos = this.pos;
     if (pos + length > this.end) this.truncated(length);
     this.pos = pos + length;
-    // A view, not a copy, unless asked: the caller must not reuse the input buffer.
+    // A copy owns its buffer; a view (zero-copy) pins the input and shares its buffer.
     return this.copyBin ? this.src.slice(pos, pos + length) : this.src.subarray(pos, pos + length);
   }
 
@@ -392,12 +392,14 @@ function wrapError(error: unknown): CodecError {
 
 const shared = new Decoder();
 
-/** Decodes `data` with the shared decoder (or a fresh one when called from a serializer). */
-export function decodeMsgPack(data: Uint8Array, registry: SerializerRegistry): unknown {
-  return (shared.busy ? new Decoder() : shared).decode(data, registry);
-}
-
-/** Decodes `value` with bin values copied out of `data`: nothing in the result points into it. */
-export function decodeMsgPackDetached(data: Uint8Array, registry: SerializerRegistry): unknown {
-  return (shared.busy ? new Decoder() : shared).decode(data, registry, true);
+/**
+ * Decodes `data` with the shared decoder (or a fresh one when called from a
+ * serializer); bin values are copies unless `copyBin` is false.
+ */
+export function decodeMsgPack(
+  data: Uint8Array,
+  registry: SerializerRegistry,
+  copyBin: boolean,
+): unknown {
+  return (shared.busy ? new Decoder() : shared).decode(data, registry, copyBin);
 }

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { CodecError } from "./codec.ts";
+import { CodecError } from "./errors.ts";
 import { type SerializerRegistry, TYPE_KEY } from "./serializers.ts";
 import { describeValue } from "../internal/inspect.ts";
 

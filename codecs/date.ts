@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CodecError } from "./codec.ts";
+import { CodecError } from "./errors.ts";
 import type { Serializer } from "./serializers.ts";
 import { describeValue } from "../internal/inspect.ts";
 

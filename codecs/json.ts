@@ -5,7 +5,9 @@
  */
 
 import { toRegistry } from "./_registry.ts";
-import { type Codec, CodecError, DETACHED_DECODE, TRANSIENT_ENCODE } from "./codec.ts";
+import type { Codec } from "./codec.ts";
+import { CodecError } from "./errors.ts";
+import { addFastPaths } from "./_fast_paths.ts";
 import type { Serializer, SerializerRegistry } from "./serializers.ts";
 import { parseJsonBytes } from "./_json_read.ts";
 import { isPlainJson, writeJson } from "./_json_write.ts";
@@ -60,6 +62,18 @@ export class Json implements Codec {
   /** The extra serializers of this instance. */
   readonly serializers: SerializerRegistry;
 
+  static {
+    addFastPaths(Json, {
+      transientEncode(value) {
+        return encodeTextTransient(this.#text(value));
+      },
+      // JSON has no bytes: `decode` never returns views into its input.
+      detachedDecode(data) {
+        return this.decode(data);
+      },
+    });
+  }
+
   /**
    * Creates a JSON codec.
    *
@@ -77,11 +91,6 @@ export class Json implements Codec {
    */
   encode(value: unknown): Uint8Array {
     return encodeText(this.#text(value));
-  }
-
-  /** Internal: `encode` into a reused buffer, valid until the next transient encode. */
-  [TRANSIENT_ENCODE](value: unknown): Uint8Array {
-    return encodeTextTransient(this.#text(value));
   }
 
   #text(value: unknown): string {
@@ -105,11 +114,6 @@ export class Json implements Codec {
     } catch (error) {
       throw wrapError(error);
     }
-  }
-
-  /** Internal: `decode`, which never returns views into `data` (JSON has no bytes). */
-  [DETACHED_DECODE](data: Uint8Array): unknown {
-    return this.decode(data);
   }
 }
 

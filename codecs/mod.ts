@@ -22,9 +22,22 @@
  *
  * @module
  */
-export * from "./codec.ts";
-export * from "./serializers.ts";
-export * from "./json.ts";
-export * from "./msgpack.ts";
-export * from "./date.ts";
-export * from "./serializable.ts";
+export type { Codec, CodecClass } from "./codec.ts";
+export { CodecError } from "./errors.ts";
+export {
+  type Constructor,
+  type FallbackSerializer,
+  type Serializer,
+  SerializerRegistry,
+  TYPE_KEY,
+} from "./serializers.ts";
+export { Json } from "./json.ts";
+export { MsgPack, type MsgPackOptions } from "./msgpack.ts";
+export { type DateLike, type DateSerializer, dateSerializer } from "./date.ts";
+export {
+  makeSerializable,
+  serializable,
+  type SerializableClass,
+  type SerializableOptions,
+  serializerOf,
+} from "./serializable.ts";

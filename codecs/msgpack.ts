@@ -5,10 +5,26 @@
  */
 
 import { toRegistry } from "./_registry.ts";
-import { type Codec, DETACHED_DECODE, TRANSIENT_ENCODE } from "./codec.ts";
+import type { Codec, CodecClass } from "./codec.ts";
+import { addFastPaths, withoutDetachedDecode } from "./_fast_paths.ts";
 import type { Serializer, SerializerRegistry } from "./serializers.ts";
 import { encodeMsgPack, encodeMsgPackTransient } from "./_msgpack_encoder.ts";
-import { decodeMsgPack, decodeMsgPackDetached } from "./_msgpack_decoder.ts";
+import { decodeMsgPack } from "./_msgpack_decoder.ts";
+
+/** Options of {@linkcode MsgPack}. */
+export interface MsgPackOptions {
+  /**
+   * Whether decoded bin values are views into the input instead of copies.
+   * A view saves a copy but shares its `buffer` with the rest of the input
+   * (so `byteOffset` is not 0 and `buffer.byteLength` is not the value's
+   * length), keeps all of the input alive while it lives, and changes when
+   * the input is written to. Over a channel, each frame then gets a buffer
+   * of its own instead of the channel's reused read buffer.
+   *
+   * @default {false}
+   */
+  readonly zeroCopy?: boolean;
+}
 
 /**
  * MsgPack as Python's `msgpack.packb(data, use_bin_type=True)` writes it.
@@ -34,11 +50,13 @@ import { decodeMsgPack, decodeMsgPackDetached } from "./_msgpack_decoder.ts";
  *
  * What is read: ints as numbers, or `bigint` outside the safe range; floats
  * (float64 and float32) as numbers; str as strings (invalid UTF-8 is an
- * error); bin as a `Uint8Array` **view into the input** (no copy: do not reuse
- * the input buffer while decoded values are alive); arrays as arrays; maps as
- * plain objects when every key is a string (a `__proto__` key becomes an own
- * property) and as a `Map` otherwise, so int keys survive; every map with a
- * `__type__` key is replaced by `serializers.deserialize(...)`. Ext types,
+ * error); bin as a `Uint8Array` that owns its memory (`byteOffset` 0,
+ * `buffer.byteLength` its length, so `new Float64Array(bytes.buffer)` sees
+ * exactly the value; {@linkcode MsgPackOptions.zeroCopy} makes it a view into
+ * the input instead); arrays as arrays; maps as plain objects when every key
+ * is a string (a `__proto__` key becomes an own property) and as a `Map`
+ * otherwise, so int keys survive; every map with a `__type__` key is
+ * replaced by `serializers.deserialize(...)`. Ext types,
  * the unused byte 0xc1, truncated data and trailing bytes are rejected with a
  * `CodecError`.
  *
@@ -69,15 +87,62 @@ export class MsgPack implements Codec {
   readonly name: string = "msgpack";
   /** The extra serializers of this instance. */
   readonly serializers: SerializerRegistry;
+  readonly #copyBin: boolean;
+
+  static {
+    addFastPaths(MsgPack, {
+      transientEncode(value) {
+        return encodeMsgPackTransient(value, this.serializers);
+      },
+      detachedDecode(data) {
+        return decodeMsgPack(data, this.serializers, true);
+      },
+    });
+  }
 
   /**
    * Creates a MsgPack codec.
    *
    * @param serializers A registry, or serializers to register in type id
    * order. Default: none.
+   * @param options Whether decoded bytes are views ({@linkcode MsgPackOptions}).
    */
-  constructor(serializers?: SerializerRegistry | readonly Serializer[]) {
+  constructor(
+    serializers?: SerializerRegistry | readonly Serializer[],
+    options: MsgPackOptions = {},
+  ) {
     this.serializers = toRegistry(serializers);
+    this.#copyBin = options.zeroCopy !== true;
+    if (!this.#copyBin) withoutDetachedDecode(this);
+  }
+
+  /**
+   * A codec class with fixed options, to pass as the `codec` option of
+   * channels, RPC and containers.
+   *
+   * @example Bytes as views into the input
+   * ```ts
+   * import { strictEqual as assertEquals } from "node:assert/strict";
+   * import { MsgPack } from "@denomas/denomas/codecs";
+   *
+   * const ZeroCopy = MsgPack.configure({ zeroCopy: true });
+   * const data = new MsgPack().encode([new Uint8Array([1, 2, 3])]).slice();
+   * const [view] = new ZeroCopy().decode(data) as [Uint8Array];
+   * assertEquals(view.buffer, data.buffer);
+   * const [copy] = new MsgPack().decode(data) as [Uint8Array];
+   * assertEquals(copy.buffer.byteLength, 3);
+   * ```
+   *
+   * @param options The options every instance gets.
+   * @returns A class whose constructor takes only the serializers.
+   */
+  static configure(options: MsgPackOptions): CodecClass {
+    const fixed = { ...options };
+    return class extends MsgPack {
+      constructor(serializers?: SerializerRegistry | readonly Serializer[]) {
+        super(serializers, fixed);
+      }
+    };
   }
 
   /**
@@ -89,11 +154,6 @@ export class MsgPack implements Codec {
     return encodeMsgPack(value, this.serializers);
   }
 
-  /** Internal: `encode` into a reused buffer, valid until the next transient encode. */
-  [TRANSIENT_ENCODE](value: unknown): Uint8Array {
-    return encodeMsgPackTransient(value, this.serializers);
-  }
-
   /**
    * Decodes one value that fills `data` exactly.
    *
@@ -101,11 +161,6 @@ export class MsgPack implements Codec {
    * unknown type ids.
    */
   decode(data: Uint8Array): unknown {
-    return decodeMsgPack(data, this.serializers);
-  }
-
-  /** Internal: `decode` with bin values copied, so that `data` may be reused. */
-  [DETACHED_DECODE](data: Uint8Array): unknown {
-    return decodeMsgPackDetached(data, this.serializers);
+    return decodeMsgPack(data, this.serializers, this.#copyBin);
   }
 }

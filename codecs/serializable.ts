@@ -5,9 +5,10 @@
  * @module
  */
 
-import { CodecError } from "./codec.ts";
+import { CodecError } from "./errors.ts";
 import type { Serializer } from "./serializers.ts";
 import { describeValue, INSPECT, NODE_INSPECT } from "../internal/inspect.ts";
+import { parseConstructorParams } from "../internal/params.ts";
 
 /** A class that {@linkcode serializable} can rebuild with `new`. */
 // deno-lint-ignore no-explicit-any
@@ -33,7 +34,6 @@ export interface SerializableOptions {
 
 const serializers = new WeakMap<SerializableClass, Serializer>();
 const fieldsOf = new WeakMap<SerializableClass, readonly string[]>();
-const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 
 /**
  * Class decorator (TC39) that makes instances travel as a map of their
@@ -42,12 +42,12 @@ const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
  * parameters are plain names that are also instance properties (TypeScript
  * parameter properties are), or pass the fields (`@serializable({ fields:
  * ["x", "y"] })`) when they cannot be read from the source (destructuring,
- * defaults with commas, minified code).
+ * rest parameters, minified code).
  *
  * Register the class on both peers, in the same position, with
  * `extraSerializers: [serializerOf(Point)]` (the Python side registers
- * `Point.__serializer__()`). Only exact instances are written, not
- * subclasses. Missing fields on the wire are passed as `undefined` (so
+ * `Point.__serializer__()`). Only exact instances are written: a subclass
+ * is decorated and registered on its own. Missing fields on the wire are passed as `undefined` (so
  * parameter defaults apply); extra fields are ignored.
  *
  * @example
@@ -228,9 +228,8 @@ function formatValue(value: unknown): string {
 
 /** Reads the constructor's parameter names from the class source. */
 function constructorParameters(cls: SerializableClass): string[] {
-  const source = Function.prototype.toString.call(cls);
-  const match = /\bconstructor\s*\(([^)]*)\)/.exec(source);
-  if (match === null) {
+  const spec = parseConstructorParams(cls);
+  if (spec === undefined) {
     // No own constructor: the parent's parameters (or none).
     const parent = Object.getPrototypeOf(cls);
     if (typeof parent === "function" && parent !== Function.prototype) {
@@ -238,17 +237,12 @@ function constructorParameters(cls: SerializableClass): string[] {
     }
     return [];
   }
-  const params = match[1].split(",").map((p) => p.replace(/\/\*[\s\S]*?\*\//g, "").trim())
-    .filter((p) => p !== "")
-    .map((p) => p.split("=")[0].trim());
-  for (const param of params) {
-    if (!IDENTIFIER.test(param)) {
-      throw new TypeError(
-        `Cannot read the constructor parameters of ${cls.name} (${
-          JSON.stringify(match[1].trim())
-        }): pass them as @serializable({ fields: [...] })`,
-      );
-    }
+  const unnamed = spec.names.findIndex((name) => name === undefined);
+  if (unnamed >= 0 || spec.rest) {
+    const which = spec.rest ? "a rest parameter" : `parameter ${unnamed + 1} is destructured`;
+    throw new TypeError(
+      `Cannot read the constructor parameters of ${cls.name} (${which}): pass them as @serializable({ fields: [...] })`,
+    );
   }
-  return params;
+  return spec.names as string[];
 }

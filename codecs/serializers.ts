@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CodecError } from "./codec.ts";
+import { CodecError } from "./errors.ts";
 import { preview } from "../internal/inspect.ts";
 
 /** The key that marks a tagged value on the wire. */
@@ -40,9 +40,19 @@ export type Constructor = abstract new (...args: any[]) => unknown;
 export interface Serializer<T = any> {
   /**
    * The class (or classes) this serializer writes. Only direct instances
-   * match, never subclasses, as in aiomas.
+   * match, as in aiomas, unless {@linkcode Serializer.subclasses} is set;
+   * an instance of a subclass is a {@linkcode CodecError} that says so.
    */
   readonly type: Constructor | readonly Constructor[];
+  /**
+   * Whether instances of subclasses of {@linkcode Serializer.type} are
+   * written by this serializer too (a subclass's own serializer still comes
+   * first). They come back as whatever `deserialize` makes, usually an
+   * instance of the parent class.
+   *
+   * @default {false}
+   */
+  readonly subclasses?: boolean;
   /** Turns a value into data the base codec can write. */
   serialize(value: T): unknown;
   /** Turns the written data back into a value. */
@@ -65,6 +75,7 @@ export interface FallbackSerializer {
 interface Entry {
   readonly typeid: number;
   readonly serialize: (value: never) => unknown;
+  readonly subclasses: boolean;
 }
 
 /**
@@ -116,7 +127,11 @@ export class SerializerRegistry {
         throw new TypeError(`A serializer for ${type.name} is already registered`);
       }
     }
-    const entry: Entry = { typeid, serialize: serializer.serialize.bind(serializer) };
+    const entry: Entry = {
+      typeid,
+      serialize: serializer.serialize.bind(serializer),
+      subclasses: serializer.subclasses === true,
+    };
     for (const type of types) this.#byType.set(type, entry);
     this.#decoders.push(serializer.deserialize.bind(serializer));
     return typeid;
@@ -135,23 +150,47 @@ export class SerializerRegistry {
       typeid,
       test: serializer.test.bind(serializer),
       serialize: serializer.serialize.bind(serializer),
+      subclasses: false,
     };
     this.#decoders.push(serializer.deserialize.bind(serializer));
     return typeid;
   }
 
   /**
-   * Finds the serializer for `value` by its exact class, then tries the
-   * fallback.
+   * Finds the serializer for `value` by its exact class, then one of a parent
+   * class that writes subclasses, then tries the fallback.
    *
    * @returns `[typeid, data]` for the `__type__` tag, or `undefined` when no
    * serializer writes `value`.
+   * @throws {CodecError} when no serializer writes `value` but one of a
+   * parent class would with `subclasses: true`.
    */
   serialize(value: object): [number, unknown] | undefined {
     const entry = this.#byType.get(value.constructor);
     if (entry) return [entry.typeid, entry.serialize(value as never)];
+    const parent = this.#parentEntry(value);
+    if (parent?.entry.subclasses) {
+      return [parent.entry.typeid, parent.entry.serialize(value as never)];
+    }
     const fallback = this.#fallback;
     if (fallback?.test(value)) return [fallback.typeid, fallback.serialize(value as never)];
+    if (parent !== undefined) throw subclassError(value, parent.type);
+    return undefined;
+  }
+
+  /** The nearest parent class of `value`'s class that has a serializer, with it. */
+  #parentEntry(value: object): { type: Constructor; entry: Entry } | undefined {
+    if (this.#byType.size === 0) return undefined;
+    const own = Object.getPrototypeOf(value);
+    for (
+      let proto = own === null ? null : Object.getPrototypeOf(own);
+      proto !== null && proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      const type = Object.getOwnPropertyDescriptor(proto, "constructor")?.value;
+      const entry = type === undefined ? undefined : this.#byType.get(type);
+      if (entry !== undefined) return { type, entry };
+    }
     return undefined;
   }
 
@@ -176,3 +215,14 @@ export class SerializerRegistry {
     return decode(tag[1]);
   }
 }
+
+function subclassError(value: object, parent: Constructor): CodecError {
+  const name = value.constructor?.name || "(anonymous class)";
+  return new CodecError(
+    `No serializer for ${name}, a subclass of ${parent.name}: serializers write only instances ` +
+      `of their exact classes, as in aiomas. Register one for ${name} on both peers (for a ` +
+      `@serializable class: serializerOf(${name})), or set subclasses: true on the serializer ` +
+      `of ${parent.name} to write subclasses as ${parent.name}`,
+  );
+}
+

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { bindKwargs, checkArity, parseParams } from "../rpc/_params.ts";
+import { bindKwargs, checkArity } from "../rpc/_params.ts";
+import { parseParams } from "../internal/params.ts";
 import { MosaikConnectionError, MosaikRequestError } from "./errors.ts";
 import type { IncomingCall, MosaikConnection } from "./_connection.ts";
 import { mosaikProxy } from "./proxy.ts";

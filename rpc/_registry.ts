@@ -1,11 +1,55 @@
 /**
- * Internal: what `@expose` records about classes and functions, and the
- * per-class tables routers are built from.
+ * Internal: what `@expose` records about classes and functions, the
+ * per-class tables routers are built from, and what `@expose` and the
+ * `Router` class share without importing each other (names, dictionaries,
+ * the linking of sub-service fields).
  *
  * @module
  */
 
-import { type ParamSpec, parseParams } from "./_params.ts";
+import { type ParamSpec, parseParams } from "../internal/params.ts";
+
+/**
+ * Checks a name for a service member (one path segment).
+ *
+ * @throws {TypeError} when `name` cannot be a path segment.
+ */
+export function checkName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name === "" || name.includes("/")) {
+    throw new TypeError(
+      `A service member name must be a non-empty string without "/", got ${
+        typeof name === "string" ? JSON.stringify(name) : typeof name
+      }`,
+    );
+  }
+}
+
+/** Whether `value` is a plain object (a dictionary, when used as a service). */
+export function isPlainObject(value: unknown): value is object {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Links a sub-service field's value to its owner's router; set by the `Router` class. */
+let adopter: (owner: object, name: string, value: unknown) => void = () => {};
+
+/** Called once, by the `Router` class, which alone may link routers. */
+export function setSubServiceAdopter(
+  adopt: (owner: object, name: string, value: unknown) => void,
+): void {
+  adopter = adopt;
+}
+
+/**
+ * Links the value of a sub-service field as it is initialised. Needed when
+ * the owner got its router before its fields existed (an agent registers in
+ * the base class constructor); otherwise the router constructor links
+ * declared sub-services itself.
+ */
+export function adoptSubService(owner: object, name: string, value: unknown): void {
+  adopter(owner, name, value);
+}
 
 /** Key of our entry in a class's decorator metadata. */
 export const SERVICE_METADATA: unique symbol = Symbol("denomas.rpc.service");
@@ -52,6 +96,8 @@ export interface MethodEntry {
   readonly fn: (...args: any[]) => unknown;
   /** Its parameters. */
   readonly params: ParamSpec;
+  /** What `expose` recorded for it, when it did: the entry is made again when that changes. */
+  readonly info: ExposeInfo | undefined;
 }
 
 /** The exposed members of a class, shared by all its instances. */
@@ -67,12 +113,12 @@ const entries = new WeakMap<object, MethodEntry>();
 /** Makes (once per function and name) the entry that routers call. */
 export function methodEntry(name: string, fn: (...args: never[]) => unknown): MethodEntry {
   const cached = entries.get(fn);
-  if (cached !== undefined && cached.name === name) return cached;
   const info = exposedFunctions.get(fn);
+  if (cached !== undefined && cached.name === name && cached.info === info) return cached;
   const params = info?.params
     ? { names: info.params, required: Math.min(fn.length, info.params.length), rest: false }
     : parseParams(fn);
-  const entry: MethodEntry = { name, fn: fn as MethodEntry["fn"], params };
+  const entry: MethodEntry = { name, fn: fn as MethodEntry["fn"], params, info };
   entries.set(fn, entry);
   return entry;
 }
@@ -142,15 +188,4 @@ function findMethod(proto: object, key: string): ((...args: never[]) => unknown)
     return typeof descriptor.value === "function" ? descriptor.value : undefined;
   }
   return undefined;
-}
-
-/** @throws {TypeError} when `name` cannot be a path segment. */
-export function checkName(name: unknown): asserts name is string {
-  if (typeof name !== "string" || name === "" || name.includes("/")) {
-    throw new TypeError(
-      `A service member name must be a non-empty string without "/", got ${
-        typeof name === "string" ? JSON.stringify(name) : typeof name
-      }`,
-    );
-  }
 }

@@ -9,14 +9,16 @@ import type { PeerInfo } from "../channel/transport.ts";
 import { type Connection, connectionOf } from "./_connection.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
 import type { CallOptions, Remote } from "./remote.ts";
-import { Router, serviceRouter } from "./router.ts";
+import { Router } from "./router.ts";
+import { serviceRouter } from "./_service.ts";
 
 /** Options of the {@linkcode RpcClient} constructor. */
 export interface RpcClientOptions {
   /**
    * The service this side offers to the peer (bi-directional RPC): an object
    * with a router (a class using `@expose`, a `serviceDict`, or any object
-   * given a `Router`), or a plain object of functions (made a `serviceDict`).
+   * given a `Router`), or a plain object (made a dictionary service: only its
+   * functions marked with `expose(fn)` are methods).
    * Without it, the peer's calls get a `LookupError`.
    */
   readonly service?: object;

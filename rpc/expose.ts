@@ -4,8 +4,13 @@
  * @module
  */
 
-import { checkName, declarationOf, exposedFunctions, type ExposeInfo } from "./_registry.ts";
-import { adoptSubService } from "./router.ts";
+import {
+  adoptSubService,
+  checkName,
+  declarationOf,
+  exposedFunctions,
+  type ExposeInfo,
+} from "./_registry.ts";
 
 /** Options of {@linkcode expose}. */
 export interface ExposeOptions {
@@ -13,7 +18,7 @@ export interface ExposeOptions {
    * The name remote callers use, when it differs from the member's name (for
    * example a snake_case name that Python peers call).
    *
-   * @default {the member's name}
+   * @default {the member's name; for a function in a dictionary, its key}
    */
   readonly name?: string;
   /**
@@ -23,8 +28,13 @@ export interface ExposeOptions {
   readonly params?: readonly string[];
 }
 
-/** A decorator made by `expose(options)`. */
+/**
+ * What `expose(options)` returns: a decorator for class members, which also
+ * marks a plain function when called with it alone (`expose(options)(fn)`).
+ */
 export type ExposeDecorator = {
+  /** Marks a plain function as exposed and returns it. */
+  <F extends (...args: never[]) => unknown>(fn: F): F;
   // deno-lint-ignore no-explicit-any
   <This, F extends (this: This, ...args: any[]) => any>(
     method: F,
@@ -48,10 +58,14 @@ type AnyContext =
  * - On a **method**, remote peers may call it (sync or async; it receives
  *   keyword arguments by parameter name).
  * - On a **field** or **accessor** holding another service object (or a plain
- *   object of functions, made a `serviceDict`), it becomes a sub-service:
+ *   object, made a dictionary service), it becomes a sub-service:
  *   `remote.sub.method()` calls the method of that object.
- * - On a **plain function**, `expose(fn)` marks it and returns it unchanged
- *   (useful with `expose(fn, { params })` for keyword arguments).
+ * - On a **plain function**, `expose(fn)`, `expose(fn, options)` or
+ *   `expose(options)(fn)` marks it and returns it unchanged, for dictionary
+ *   services (`{ add: expose((a, b) => a + b) }`): decorators cannot be
+ *   written on object literal members, and in a dictionary only marked
+ *   functions are methods, as in aiomas. The mark belongs to the function,
+ *   in every dictionary that holds it.
  * - `@expose({ name, params })` sets the remote name or the parameter names.
  *
  * Nothing else of an object is reachable: not its other members, not
@@ -76,6 +90,23 @@ type AnyContext =
  * const router = getRouter(new Calculator())!;
  * assertEquals(await router.resolve("add")(1, 2), 3);
  * assertEquals(router.has("secret"), false);
+ * ```
+ *
+ * @example Functions in a dictionary service
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { expose, Router } from "@denomas/denomas/rpc";
+ *
+ * const router = new Router({
+ *   add: expose((a: number, b: number) => a + b),
+ *   addAll: expose({ name: "add_all" })((...xs: number[]) => xs.reduce((a, b) => a + b, 0)),
+ *   minus: expose((a: number, b: number) => a - b, { params: ["a", "b"] }),
+ *   helper: () => "not exposed",
+ * });
+ * assertEquals(router.invoke("add", [1, 2]), 3);
+ * assertEquals(router.invoke("add_all", [1, 2, 3]), 6);
+ * assertEquals(router.invoke("minus", [], { b: 1, a: 5 }), 4);
+ * assertEquals(router.has("helper"), false);
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -109,9 +140,13 @@ export function expose(
   }
   if (target !== null && typeof target === "object" && second === undefined) {
     const options = checkOptions(target as ExposeOptions);
-    return ((value: unknown, context: AnyContext) => {
-      if (!isContext(context)) throw new TypeError("expose(options) returns a decorator");
-      return decorate(value, context, options);
+    return ((value: unknown, context?: AnyContext) => {
+      if (isContext(context)) return decorate(value, context, options);
+      if (typeof value === "function" && context === undefined) {
+        exposedFunctions.set(value, options);
+        return value;
+      }
+      throw new TypeError("expose(options) decorates a class member or marks a function");
     }) as ExposeDecorator;
   }
   throw new TypeError("expose() takes a method, a field, a function or options");

@@ -48,20 +48,30 @@ export {
 } from "./proxy.ts";
 export { proxySerializer } from "./proxy_serializer.ts";
 export {
-  type AnyFunction,
-  type CallOptions,
-  type Passable,
-  type PassableArgs,
-  type Remote,
-  REMOTE_OF,
-  type RemoteKeys,
-  type RemoteMethod,
-} from "./remote.ts";
-export { type BoundMethod, getRouter, Router, serviceDict } from "./router.ts";
-export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";
-export {
   ReconnectingClient,
   type ReconnectingClientOptions,
   type ReconnectOptions,
 } from "./reconnecting.ts";
+export {
+  type AnyFunction,
+  type CallOptions,
+  type DataObject,
+  type LocalName,
+  type Passable,
+  type PassableArgs,
+  type ProxyMembers,
+  type Remote,
+  REMOTE_OF,
+  type RemoteKeys,
+  type RemoteMethod,
+  type RemoteValue,
+} from "./remote.ts";
+export {
+  type BoundMethod,
+  getRouter,
+  Router,
+  serviceDict,
+  type ServiceDictOptions,
+} from "./router.ts";
+export { type RpcServer, type RpcServerOptions, startServer } from "./server.ts";
 export { ConnectError, RemoteException } from "../channel/errors.ts";

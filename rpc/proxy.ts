@@ -51,9 +51,9 @@ export function makeRemote<T = unknown>(target: RemoteTarget, path = ""): Remote
  * @example
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { isProxy, openConnection, serviceDict, startServer } from "@denomas/denomas/rpc";
+ * import { expose, isProxy, openConnection, startServer } from "@denomas/denomas/rpc";
  *
- * await using server = await startServer(["127.0.0.1", 0], serviceDict({ ping: () => "pong" }));
+ * await using server = await startServer(["127.0.0.1", 0], { ping: expose(() => "pong") });
  * await using client = await openConnection(server.address);
  * assertEquals(isProxy(client.remote), true);
  * assertEquals(isProxy({}), false);
@@ -72,9 +72,9 @@ export function isProxy(value: unknown): boolean {
  * @example
  * ```ts
  * import { strictEqual as assertEquals, throws } from "node:assert/strict";
- * import { openConnection, proxyPath, type Remote, startServer } from "@denomas/denomas/rpc";
+ * import { expose, openConnection, proxyPath, startServer } from "@denomas/denomas/rpc";
  *
- * const service = { sub: { mul: (a: number, b: number) => a * b } };
+ * const service = { sub: { mul: expose((a: number, b: number) => a * b) } };
  * await using server = await startServer(["127.0.0.1", 0], service);
  * await using client = await openConnection<typeof service>(server.address);
  * assertEquals(proxyPath(client.remote), "");
@@ -94,9 +94,9 @@ export function proxyPath(proxy: unknown): string {
  * @example
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { openConnection, proxyEquals, startServer, withOptions } from "@denomas/denomas/rpc";
+ * import { expose, openConnection, proxyEquals, startServer, withOptions } from "@denomas/denomas/rpc";
  *
- * const service = { sub: { ping: () => "pong" } };
+ * const service = { sub: { ping: expose(() => "pong") } };
  * await using server = await startServer(["127.0.0.1", 0], service);
  * await using client = await openConnection<typeof service>(server.address);
  * assertEquals(client.remote.sub, client.remote.sub);
@@ -119,11 +119,11 @@ export function proxyEquals(a: unknown, b: unknown): boolean {
  * @example
  * ```ts
  * import { rejects, strictEqual as assertEquals } from "node:assert/strict";
- * import { openConnection, startServer, withOptions } from "@denomas/denomas/rpc";
+ * import { expose, openConnection, startServer, withOptions } from "@denomas/denomas/rpc";
  *
  * const service = {
- *   never: () => new Promise<never>(() => {}),
- *   ping: () => "pong",
+ *   never: expose(() => new Promise<never>(() => {})),
+ *   ping: expose(() => "pong"),
  * };
  * await using server = await startServer(["127.0.0.1", 0], service);
  * await using client = await openConnection<typeof service>(server.address);
@@ -151,9 +151,9 @@ export function withOptions<T>(remote: T, options: CallOptions): T {
  * @example
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { callRemote, openConnection, startServer } from "@denomas/denomas/rpc";
+ * import { callRemote, expose, openConnection, startServer } from "@denomas/denomas/rpc";
  *
- * const service = { sub: { mul: (a: number, b = 2) => a * b } };
+ * const service = { sub: { mul: expose((a: number, b = 2) => a * b) } };
  * await using server = await startServer(["127.0.0.1", 0], service);
  * await using client = await openConnection<typeof service>(server.address);
  * // Python: await remote.sub.mul(3, b=4)

@@ -28,9 +28,9 @@ import { getRouter } from "./router.ts";
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
  * import * as channel from "@denomas/denomas/channel";
- * import { proxySerializer, RpcClient, serviceDict } from "@denomas/denomas/rpc";
+ * import { expose, proxySerializer, RpcClient, serviceDict } from "@denomas/denomas/rpc";
  *
- * const service = serviceDict({ twice: (x: number) => 2 * x });
+ * const service = serviceDict({ twice: expose((x: number) => 2 * x) });
  * const options = { fallbackSerializer: proxySerializer };
  * await using server = await channel.startServer(["127.0.0.1", 0], (ch) => {
  *   new RpcClient(ch, { service });

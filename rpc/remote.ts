@@ -25,36 +25,120 @@ export type Passable<P> = P extends { readonly [REMOTE_OF]?: infer S } ? P | S :
 /** The parameter list of a remote method: each parameter {@linkcode Passable}. */
 export type PassableArgs<A extends readonly unknown[]> = { [I in keyof A]: Passable<A[I]> };
 
-/** A remote method: same parameters, but the result always arrives as a promise. */
+/**
+ * The names a proxy answers itself instead of calling the peer: awaiting,
+ * printing and serializing a proxy never sends a request. They are not
+ * remote members, whatever the service class declares.
+ */
+export type LocalName =
+  | "then"
+  | "toString"
+  | "toJSON"
+  | "valueOf"
+  | "toLocaleString"
+  | "constructor";
+
+/**
+ * What every proxy offers locally: its string form, e.g.
+ * `RemoteProxy("sub" at 127.0.0.1:5555)` (also what `toJSON()` and
+ * `valueOf()` give at run time; they are left out of the type so that a
+ * proxy still converts to any interface with `as`).
+ */
+export interface ProxyMembers {
+  /** The string form of the proxy; no call to the peer. */
+  toString(): string;
+  /** The string form of the proxy. */
+  toLocaleString(): string;
+}
+
+/**
+ * A remote method: same parameters, but the result always arrives as a
+ * promise, typed as it arrives ({@linkcode RemoteValue}).
+ */
 export type RemoteMethod<F extends AnyFunction> = (
   ...args: PassableArgs<Parameters<F>>
-) => Promise<Awaited<ReturnType<F>>>;
+) => Promise<RemoteValue<Awaited<ReturnType<F>>>>;
 
-/** The keys of `T` that a proxy offers: string keys of methods and of objects (sub-services). */
+/**
+ * The keys of `T` that a proxy offers: string keys of methods and of objects
+ * (sub-services), except the {@linkcode LocalName}s.
+ */
 export type RemoteKeys<T> = {
-  [K in keyof T]-?: K extends string ? (NonNullable<T[K]> extends object ? K : never) : never;
+  [K in keyof T]-?: K extends LocalName ? never
+    : K extends string ? (NonNullable<T[K]> extends object ? K : never)
+    : never;
 }[keyof T];
+
+/** Values whose types have methods but that travel as data (bytes, collections, dates). */
+export type DataObject =
+  | ArrayBuffer
+  | ArrayBufferView
+  | ReadonlyMap<unknown, unknown>
+  | ReadonlySet<unknown>
+  | Date
+  | RegExp
+  | Error
+  | Temporal.Instant
+  | Temporal.ZonedDateTime;
+
+/**
+ * A value of type `T` as it arrives from the peer: an object with methods (a
+ * service object, which travels as a proxy tag) becomes its proxy
+ * `Remote<T>`, also inside arrays and plain data objects; primitives,
+ * {@linkcode DataObject}s, proxies and objects without methods stay as they
+ * are.
+ *
+ * Types cannot see `@expose`: a class that travels through a serializer
+ * (e.g. `@serializable`) and declares methods is typed as a proxy here; cast
+ * such results to the class.
+ */
+export type RemoteValue<T> = unknown extends T ? T
+  : T extends string | number | bigint | boolean | symbol | null | undefined | void ? T
+  : T extends AnyFunction | DataObject ? T
+  : typeof REMOTE_OF extends keyof T ? T
+  : T extends readonly unknown[] ? { [I in keyof T]: RemoteValue<T[I]> }
+  : [keyof T] extends [never] ? T
+  // Without a method it is data; with one, a service object.
+  : [{ [K in keyof T]-?: NonNullable<T[K]> extends AnyFunction ? K : never }[keyof T]] extends
+    [never] ? { [K in keyof T]: RemoteValue<T[K]> }
+  : Remote<T>;
 
 /**
  * The proxy of a remote service typed from its class `T`: methods become
- * `(...args) => Promise<Awaited<R>>`, sub-services become nested proxies.
+ * `(...args) => Promise<RemoteValue<R>>` (a returned service object arrives
+ * as its proxy), sub-services become nested proxies, and the proxy's own
+ * members ({@linkcode ProxyMembers}, e.g. `toString()`) are typed as what
+ * they are: local.
  *
  * Types cannot tell which members were exposed: calling a member that was not
  * is a `LookupError` from the peer.
  *
- * @example
+ * @example A method that returns a service object
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import type { Remote } from "@denomas/denomas/rpc";
+ * import { expose, openConnection, type Remote, startServer } from "@denomas/denomas/rpc";
  *
- * class Calculator {
- *   add(a: number, b: number): number {
- *     return a + b;
+ * class Counter {
+ *   #n = 0;
+ *   @expose
+ *   next(): number {
+ *     return ++this.#n;
  *   }
  * }
- * // A stand-in for `client.remote`, to show the type:
- * const remote: Remote<Calculator> = { add: async (a, b) => a + b };
- * assertEquals(await remote.add(1, 2), 3);
+ * class Registry {
+ *   readonly #counter = new Counter();
+ *   @expose
+ *   counter(): Counter {
+ *     return this.#counter;
+ *   }
+ * }
+ *
+ * await using server = await startServer(["127.0.0.1", 0], new Registry());
+ * await using client = await openConnection<Registry>(server.address);
+ * const counter: Remote<Counter> = await client.remote.counter();
+ * assertEquals(await counter.next(), 1);
+ * const text: string = counter.toString();
+ * assertEquals(text.startsWith("RemoteProxy"), true);
  * ```
  */
 export type Remote<T> =
@@ -63,6 +147,7 @@ export type Remote<T> =
       ? RemoteMethod<NonNullable<T[K]>>
       : Remote<NonNullable<T[K]>>;
   }
+  & ProxyMembers
   & { readonly [REMOTE_OF]?: T };
 
 // A remote call takes the options of a channel call.

@@ -11,8 +11,10 @@ import {
   type ClassTable,
   classTableOf,
   exposedFunctions,
+  isPlainObject,
   type MethodEntry,
   methodEntry,
+  setSubServiceAdopter,
 } from "./_registry.ts";
 import { LookupError } from "./errors.ts";
 
@@ -31,15 +33,25 @@ export const FORWARD_SEGMENT = "__proxy__";
 /** The longest name quoted in full in a `LookupError` message. */
 const MAX_QUOTED_NAME = 64;
 
-/** Set by the `Router` class, which alone may link routers. */
-let adoptField: (owner: object, name: string, value: unknown) => void;
-
 const EMPTY_TABLE: ClassTable = { methods: new Map(), services: new Map() };
 
 const routers = new WeakMap<object, Router>();
 
 /** The router of the method `Router.#resolve` found last. */
 let resolvedRouter: Router | undefined;
+
+/** Options of a dictionary service ({@linkcode serviceDict}, `new Router(dict)`). */
+export interface ServiceDictOptions {
+  /**
+   * Whether every function of the dictionary (and of the plain objects nested
+   * in it) becomes a method, exposed or not. Only for dictionaries written to
+   * be called remotely as a whole: any function that lands in them later
+   * through a refactoring becomes callable by every peer.
+   *
+   * @default {false} (only functions marked with `expose(fn)` are methods)
+   */
+  readonly exposeAll?: boolean;
+}
 
 /** A function as `Router.resolve` returns it: bound to its service object. */
 // deno-lint-ignore no-explicit-any
@@ -78,14 +90,27 @@ export type BoundMethod = (...args: any[]) => unknown;
  * assertEquals(root.has("agents"), true);
  * assertEquals(agents.has("3"), false);
  * ```
+ *
+ * @example A dictionary router, as in aiomas: only exposed functions are methods
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { expose, Router } from "@denomas/denomas/rpc";
+ *
+ * const router = new Router({
+ *   add: expose((a: number, b: number) => a + b),
+ *   helper: () => "local only",
+ * });
+ * assertEquals(router.invoke("add", [1, 2]), 3);
+ * assertEquals(router.has("helper"), false);
+ * ```
  */
 export class Router {
   static {
-    adoptField = (owner, name, value) => {
+    setSubServiceAdopter((owner, name, value) => {
       const router = routers.get(owner);
       const child = router === undefined ? undefined : declaredService(value);
       if (child !== undefined) router!.#adopt(child, name);
-    };
+    });
   }
 
   /** The service object this router belongs to. */
@@ -100,19 +125,45 @@ export class Router {
    * router on first use of {@linkcode getRouter}; call this for other objects
    * (for example an empty object that only holds sub-services added later).
    *
-   * @throws {TypeError} when `obj` already has a router.
+   * A plain object (a dictionary, as aiomas' `Router(dict)`) is routed by its
+   * entries, read once here: functions marked with `expose(fn)` become
+   * methods (unmarked ones stay unreachable unless `options.exposeAll`),
+   * service objects become sub-services, nested plain objects become
+   * dictionary sub-services in turn. Add later entries with
+   * {@linkcode Router.add}.
+   *
+   * @param obj The service object.
+   * @param options For a dictionary: whether every function is a method.
+   * @throws {TypeError} when `obj` already has a router, or a dictionary
+   * entry is neither a function nor an object.
    */
-  constructor(obj: object) {
+  constructor(obj: object, options: ServiceDictOptions = {}) {
     if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) {
       throw new TypeError("A router belongs to an object");
     }
     if (routers.has(obj)) throw new TypeError("This object already has a router");
+    const dict = isPlainObject(obj) ? checkEntries(obj) : undefined;
     this.obj = obj;
     this.#table = classTableOf(obj) ?? EMPTY_TABLE;
     routers.set(obj, this);
     for (const [name, key] of this.#table.services) {
       const child = declaredService((obj as Record<string, unknown>)[key]);
       if (child !== undefined) this.#adopt(child, name);
+    }
+    if (dict !== undefined) this.#addEntries(dict, options.exposeAll === true);
+  }
+
+  /** Routes the entries of a dictionary. */
+  #addEntries(entries: [string, object][], exposeAll: boolean): void {
+    for (const [key, value] of entries) {
+      if (typeof value === "function" && getRouter(value) === undefined) {
+        const info = exposedFunctions.get(value);
+        if (info !== undefined || exposeAll) this.add(info?.name ?? key, value);
+      } else if (isPlainObject(value) && !routers.has(value)) {
+        this.add(key, new Router(value, { exposeAll }).obj);
+      } else {
+        this.add(key, value);
+      }
     }
   }
 
@@ -146,10 +197,10 @@ export class Router {
   }
 
   /**
-   * Adds a method (a function) or a sub-service (an object with a router, or
-   * a plain object that {@linkcode serviceDict} turns into one) under `name`,
-   * replacing what was added under that name before. A sub-service's router
-   * gets this router as its parent.
+   * Adds a method (a function, exposed or not: adding it is the exposing) or
+   * a sub-service (an object with a router, or a plain object that becomes a
+   * dictionary router) under `name`, replacing what was added under that
+   * name before. A sub-service's router gets this router as its parent.
    *
    * @throws {TypeError} when `name` is empty or contains `/`, or `value` is
    * neither a function nor a service.
@@ -160,8 +211,7 @@ export class Router {
     if (typeof value === "function" && getRouter(value) === undefined) {
       entry = methodEntry(name, value as (...args: never[]) => unknown);
     } else {
-      const router = getRouter(value) ??
-        (isPlainObject(value) ? getRouter(fillDict(value)) : undefined);
+      const router = declaredService(value);
       if (router === undefined) {
         throw new TypeError(`Cannot add ${JSON.stringify(name)}: neither a function nor a service`);
       }
@@ -308,13 +358,20 @@ export class Router {
 }
 
 /**
- * Internal: links the value of a sub-service field as it is initialised.
- * Needed when the owner got its router before its fields existed (an agent
- * registers in the base class constructor); otherwise the router constructor
- * links declared sub-services itself.
+ * The entries of a dictionary service.
+ *
+ * @throws {TypeError} when one is neither a function nor an object.
  */
-export function adoptSubService(owner: object, name: string, value: unknown): void {
-  adoptField(owner, name, value);
+function checkEntries(dict: object): [string, object][] {
+  const entries = Object.entries(dict);
+  for (const [key, value] of entries) {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      throw new TypeError(
+        `Service dictionary entry ${JSON.stringify(key)} is neither a function nor a service`,
+      );
+    }
+  }
+  return entries;
 }
 
 /**
@@ -349,73 +406,52 @@ export function getRouter(obj: unknown): Router | undefined {
 }
 
 /**
- * Makes a dictionary of functions a service (aiomas's `ServiceDict`): every
- * function in it becomes a method, every service object or plain object in it
- * a sub-service (plain objects are turned into dictionaries in turn).
+ * Makes a dictionary a service (aiomas' `Router(dict)`), like
+ * `new Router(dict, options)`: functions marked with `expose(fn)` become
+ * methods, service objects and plain objects in it sub-services (plain
+ * objects are made dictionaries in turn, with the same options). Functions
+ * that are not marked stay unreachable, unless `options.exposeAll`.
  *
+ * @param dict The dictionary; it keeps its entries and gets a router.
+ * @param options Whether every function of `dict` is a method.
  * @returns `dict` itself, now with a router.
- * @throws {TypeError} when an entry is neither a function nor an object.
+ * @throws {TypeError} when `dict` already has a router, or an entry is
+ * neither a function nor an object.
  *
- * @example A dictionary of functions with a nested dictionary
+ * @example A dictionary with a nested dictionary; only exposed functions are methods
  * ```ts
  * import { strictEqual as assertEquals } from "node:assert/strict";
- * import { getRouter, serviceDict } from "@denomas/denomas/rpc";
+ * import { expose, getRouter, serviceDict } from "@denomas/denomas/rpc";
  *
  * const service = serviceDict({
- *   add: (a: number, b: number) => a + b,
- *   math: { neg: (x: number) => -x },
+ *   add: expose((a: number, b: number) => a + b),
+ *   math: { neg: expose((x: number) => -x), helper: (x: number) => x },
  * });
  * const router = getRouter(service)!;
  * assertEquals(router.invoke("add", [], { a: 2, b: 3 }), 5);
  * assertEquals(router.invoke("math/neg", [4]), -4);
+ * assertEquals(router.has("math"), true);
+ * assertEquals(getRouter(service.math)!.has("helper"), false);
  * assertEquals(getRouter(service.math)!.path, "math");
  * ```
+ *
+ * @example Every function of a dictionary, on purpose
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { getRouter, serviceDict } from "@denomas/denomas/rpc";
+ *
+ * const service = serviceDict({ add: (a: number, b: number) => a + b }, { exposeAll: true });
+ * assertEquals(getRouter(service)!.invoke("add", [1, 2]), 3);
+ * ```
  */
-export function serviceDict<T extends object>(dict: T): T {
-  return fillDict(dict);
-}
-
-/** Gives `dict` a router holding its entries. */
-function fillDict<T extends object>(dict: T): T {
-  const entries = Object.entries(dict);
-  const router = new Router(dict);
-  for (const [name, value] of entries) {
-    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
-      throw new TypeError(
-        `Service dictionary entry ${JSON.stringify(name)} is neither a function nor a service`,
-      );
-    }
-    router.add(name, value);
-  }
+export function serviceDict<T extends object>(dict: T, options?: ServiceDictOptions): T {
+  new Router(dict, options);
   return dict;
 }
 
-/**
- * Internal: the router of a service given to a server or client; a plain
- * object without one becomes a {@linkcode serviceDict}.
- *
- * @throws {TypeError} when `service` is neither.
- */
-export function serviceRouter(service: object): Router {
-  const router = getRouter(service) ??
-    (isPlainObject(service) ? getRouter(serviceDict(service)) : undefined);
-  if (router === undefined) {
-    throw new TypeError(
-      "The service has no router: use @expose on its class, serviceDict(), a plain object or new Router()",
-    );
-  }
-  return router;
-}
-
-/** The router of a value held by an `@expose` field: a service, or a plain object made a dictionary. */
+/** The router of a sub-service: a service object, or a plain object made a dictionary. */
 function declaredService(value: unknown): Router | undefined {
-  return getRouter(value) ?? (isPlainObject(value) ? getRouter(serviceDict(value)) : undefined);
-}
-
-function isPlainObject(value: unknown): value is object {
-  if (value === null || typeof value !== "object") return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return getRouter(value) ?? (isPlainObject(value) ? new Router(value) : undefined);
 }
 
 function hasEntries(kwargs: object): boolean {

@@ -10,7 +10,7 @@ import { startServer as startChannelServer } from "../channel/server.ts";
 import type { Endpoint } from "../channel/transport.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
 import { RpcClient } from "./client.ts";
-import { serviceRouter } from "./router.ts";
+import { serviceRouter } from "./_service.ts";
 
 /** Options of {@linkcode startServer}: the channel options, plus the RPC ones. */
 export interface RpcServerOptions extends Omit<ServerOptions, "fallbackSerializer"> {
@@ -54,7 +54,8 @@ export interface RpcServer extends AsyncDisposable {
  *
  * @param address Where to listen, e.g. `["127.0.0.1", 0]` for a free port.
  * @param service The root service: an object with a router, or a plain
- * object of functions (made a `serviceDict`).
+ * object (made a dictionary service: only its functions marked with
+ * `expose(fn)` are methods).
  * @param options Channel options, and the `onClient` callback.
  * @returns The server, once it listens.
  * @throws {TypeError} when `service` has no router.

@@ -199,11 +199,33 @@ Deno.test("MsgPack results stay valid after later encodes", () => {
   assertEquals(codec.decode(first), ["first", 1, 2.5]);
 });
 
-Deno.test("MsgPack decodes bin as a view into the input", () => {
+Deno.test("MsgPack decodes bin as bytes that own their buffer", () => {
   const bytes = hexToBytes("c403010203");
   const decoded = codec.decode(bytes) as Uint8Array;
   assertEquals(decoded, new Uint8Array([1, 2, 3]));
+  assertEquals(decoded.byteOffset, 0);
+  assertEquals(decoded.buffer.byteLength, 3);
+  bytes.fill(0);
+  assertEquals(decoded, new Uint8Array([1, 2, 3]));
+});
+
+Deno.test("a decoded Float64Array payload sees exactly its own values, also from a shared encode chunk", () => {
+  const floats = new Float64Array([1.5, -2, 3.25]);
+  const encoded = codec.encode([new Uint8Array(floats.buffer), "tail"]);
+  assert(encoded.buffer.byteLength > encoded.length, "encode results share a chunk");
+  const [bytes] = codec.decode(encoded) as [Uint8Array, string];
+  assertEquals(new Float64Array(bytes.buffer), floats);
+});
+
+Deno.test("MsgPack with zeroCopy decodes bin as a view into the input", () => {
+  const bytes = hexToBytes("c403010203");
+  const decoded = new MsgPack([], { zeroCopy: true }).decode(bytes) as Uint8Array;
+  assertEquals(decoded, new Uint8Array([1, 2, 3]));
   assertEquals(decoded.buffer, bytes.buffer);
+  const ZeroCopy = MsgPack.configure({ zeroCopy: true });
+  const configured = new ZeroCopy().decode(bytes) as Uint8Array;
+  assertEquals(configured.buffer, bytes.buffer);
+  assertEquals(new ZeroCopy().name, "msgpack");
 });
 
 Deno.test("MsgPack rejects trailing bytes, truncation and unsupported type bytes", () => {
@@ -317,7 +339,7 @@ Deno.test("encode results of 10 KiB messages share chunks and are never overwrit
 });
 
 Deno.test("transient encodes reuse one buffer; encode results stay valid; subclasses that change encode get none", async () => {
-  const { TRANSIENT_ENCODE, transientEncoder } = await import("../codecs/codec.ts");
+  const { TRANSIENT_ENCODE, transientEncoder } = await import("../codecs/_fast_paths.ts");
   const { Json } = await import("../codecs/json.ts");
   for (const c of [new MsgPack(), new Json()]) {
     const transient = transientEncoder(c)!;
@@ -362,11 +384,16 @@ Deno.test("transient encodes reuse one buffer; encode results stay valid; subcla
 });
 
 Deno.test("detached decodes copy bin values; decode keeps views; subclasses that change decode get none", async () => {
-  const { detachedDecoder } = await import("../codecs/codec.ts");
+  const { detachedDecoder } = await import("../codecs/_fast_paths.ts");
   const { Json } = await import("../codecs/json.ts");
   const data = codec.encode([new Uint8Array([1, 2, 3]), "x"]);
-  const viewed = codec.decode(data) as [Uint8Array, string];
-  assert(viewed[0].buffer === data.buffer, "decode returns a view");
+  const zeroCopy = new MsgPack([], { zeroCopy: true });
+  const viewed = zeroCopy.decode(data) as [Uint8Array, string];
+  assert(viewed[0].buffer === data.buffer, "a zeroCopy decode returns a view");
+  assert((codec.decode(data) as [Uint8Array])[0].buffer !== data.buffer, "decode copies");
+  // A codec that hands out views needs a fresh frame buffer: it has no detached decode.
+  assertEquals(detachedDecoder(zeroCopy), undefined);
+  assertEquals(detachedDecoder(new (MsgPack.configure({ zeroCopy: true }))()), undefined);
   const detached = detachedDecoder(codec)!;
   const copied = detached(data) as [Uint8Array, string];
   assertEquals(copied, [new Uint8Array([1, 2, 3]), "x"]);

@@ -148,3 +148,45 @@ Deno.test("serializerOf refuses a class that is not serializable", () => {
     (e: Error) => e instanceof TypeError && /Plain/.test(e.message),
   );
 });
+
+function scale(n: number): number {
+  return n * 10;
+}
+
+Deno.test("@serializable reads defaults with calls and commas: constructor(a = f(1), b)", () => {
+  @serializable
+  class Defaults {
+    constructor(readonly a = scale(1), readonly b?: number, readonly c = [1, 2].join(",")) {}
+  }
+  assertEquals(serializerOf(Defaults).serialize(new Defaults()), { a: 10, b: undefined, c: "1,2" });
+  assertEquals(serializerOf(Defaults).deserialize({ b: 2 }), new Defaults(10, 2));
+  // Plain JavaScript source, exactly the form of the issue.
+  const Plain = new Function(
+    "f",
+    "return class Plain { constructor(a = f(1), b) { this.a = a; this.b = b; } }",
+  )(scale);
+  assertEquals(makeSerializable(Plain).serialize(new Plain(undefined, 2)), { a: 10, b: 2 });
+});
+
+Deno.test("@serializable reads the class's own constructor, not text that looks like one", () => {
+  const Tricky = new Function(
+    "return class Tricky { static constructor(z) {} label = 'constructor(q)'; " +
+      "describe() { return `constructor(${this.x})`; } constructor(x, y) { this.x = x; this.y = y; } }",
+  )();
+  assertEquals(makeSerializable(Tricky).serialize(new Tricky(1, 2)), { x: 1, y: 2 });
+  const Heritage = new Function(
+    "Base",
+    "return class Heritage extends ((B) => { return class extends B {} })(Base) { constructor(p) { super(); this.p = p; } }",
+  )(class {});
+  assertEquals(makeSerializable(Heritage).serialize(new Heritage(5)), { p: 5 });
+});
+
+Deno.test("@serializable refuses rest parameters", () => {
+  class Rest {
+    readonly parts: number[];
+    constructor(...parts: number[]) {
+      this.parts = parts;
+    }
+  }
+  assertThrows(() => makeSerializable(Rest), (e: Error) => /rest parameter/.test(e.message));
+});

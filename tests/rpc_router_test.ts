@@ -7,7 +7,7 @@ import {
 } from "node:assert/strict";
 import { expose, getRouter, LookupError, Router, serviceDict } from "../rpc/mod.ts";
 import { MAX_PATH_LENGTH } from "../rpc/router.ts";
-import { parseParams } from "../rpc/_params.ts";
+import { parseParams } from "../internal/params.ts";
 
 class Deep {
   @expose
@@ -267,8 +267,8 @@ Deno.test("an override without @expose hides the inherited exposed method", () =
 
 Deno.test("serviceDict exposes functions and nests plain objects", () => {
   const service = serviceDict({
-    add: (a: number, b: number) => a + b,
-    math: { neg: (x: number) => -x, deeper: { twice: (x: number) => 2 * x } },
+    add: expose((a: number, b: number) => a + b),
+    math: { neg: expose((x: number) => -x), deeper: { twice: expose((x: number) => 2 * x) } },
     calc: new Calculator(),
   });
   const router = getRouter(service)!;
@@ -281,16 +281,62 @@ Deno.test("serviceDict exposes functions and nests plain objects", () => {
   throws(() => serviceDict({ x: 1 }), TypeError);
 });
 
+Deno.test("in a dictionary only exposed functions are methods, unless exposeAll", () => {
+  const helper = (x: number) => x;
+  const plain = { add: expose((a: number, b: number) => a + b), helper, math: { helper } };
+  const router = new Router(plain);
+  strictEqual(router.invoke("add", [1, 2]), 3);
+  strictEqual(router.has("helper"), false);
+  throws(() => router.invoke("helper", [1]), LookupError);
+  throws(() => router.invoke("math/helper", [1]), LookupError);
+  strictEqual(router.has("math"), true);
+  const all = serviceDict({ helper, math: { helper } }, { exposeAll: true });
+  strictEqual(getRouter(all)!.invoke("helper", [4]), 4);
+  strictEqual(getRouter(all)!.invoke("math/helper", [5]), 5);
+  const viaRouter = new Router({ helper, math: { helper } }, { exposeAll: true });
+  strictEqual(viaRouter.invoke("math/helper", [7]), 7);
+  // Entries are read once: marking the function later changes new routers only.
+  expose(helper);
+  strictEqual(router.has("helper"), false);
+  strictEqual(new Router({ helper }).invoke("helper", [6]), 6);
+  // Options given later (parameter names) reach routers made afterwards.
+  const minus = (...xs: number[]) => xs[0] - xs[1];
+  serviceDict({ minus }, { exposeAll: true });
+  expose(minus, { params: ["a", "b"] });
+  strictEqual(new Router({ minus }).invoke("minus", [], { a: 5, b: 1 }), 4);
+});
+
+Deno.test("the function forms of expose: expose(fn), expose(fn, options), expose(options)(fn)", () => {
+  const add = (a: number, b: number) => a + b;
+  strictEqual(expose(add), add);
+  const addAll = (...xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  strictEqual(expose({ name: "add_all" })(addAll), addAll);
+  const minus = expose(((a: number, b: number) => a - b).bind(null), { params: ["a", "b"] });
+  const router = new Router({ add, sum: addAll, minus });
+  strictEqual(router.invoke("add", [], { a: 1, b: 2 }), 3);
+  strictEqual(router.invoke("add_all", [1, 2, 3]), 6);
+  strictEqual(router.has("sum"), false);
+  strictEqual(router.invoke("minus", [], { b: 1, a: 5 }), 4);
+  throws(() => (expose({}) as unknown as (x: unknown) => unknown)(5), TypeError);
+});
+
+Deno.test("a dictionary with an entry of the wrong kind is refused whole", () => {
+  const dict = { ok: expose(() => 1), bad: 5 };
+  throws(() => new Router(dict), /entry "bad" is neither a function nor a service/);
+  strictEqual(getRouter(dict), undefined);
+});
+
 Deno.test("an @expose field holding a plain object of functions is a dictionary sub-service", () => {
   class WithDict {
     @expose
-    readonly math = { neg: (x: number) => -x };
+    readonly math = { neg: expose((x: number) => -x), helper: (x: number) => x };
   }
   const service = new WithDict();
   const router = getRouter(service)!;
   strictEqual(router.invoke("math/neg", [3]), -3);
   strictEqual(getRouter(service.math)!.path, "math");
   throws(() => router.invoke("math/constructor"), LookupError);
+  throws(() => router.invoke("math/helper", [1]), LookupError);
 });
 
 Deno.test("an @expose accessor holds a sub-service that may be replaced", () => {
@@ -392,13 +438,13 @@ Deno.test("exceptions thrown by methods propagate unchanged", async () => {
     override name = "ValueError";
   }
   const service = serviceDict({
-    fail: () => {
+    fail: expose(() => {
       throw new ValueError("42");
-    },
-    failAsync: async () => {
+    }),
+    failAsync: expose(async () => {
       await Promise.resolve();
       throw new ValueError("43");
-    },
+    }),
   });
   const router = getRouter(service)!;
   throws(() => router.invoke("fail"), { name: "ValueError", message: "42" });

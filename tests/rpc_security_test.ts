@@ -134,7 +134,10 @@ for (const codec of [undefined, MsgPack]) {
 }
 
 Deno.test("hostile paths are LookupError replies on a dictionary service", async () => {
-  const dict = serviceDict({ ping: () => "pong", nested: { deep: () => "deep" } });
+  const dict = serviceDict({
+    ping: expose(() => "pong"),
+    nested: { deep: expose(() => "deep") },
+  });
   await using server = await startServer(["127.0.0.1", 0], dict);
   await using client = await openConnection(server.address);
   for (
@@ -144,6 +147,34 @@ Deno.test("hostile paths are LookupError replies on a dictionary service", async
   }
   strictEqual(await client.call("nested/deep"), "deep");
   strictEqual(Object.getPrototypeOf(dict), Object.prototype);
+});
+
+Deno.test("a function of a dictionary that is not exposed is not callable", async () => {
+  let ran = 0;
+  const secret = () => ++ran;
+  const dict = {
+    ping: expose(() => "pong"),
+    secret,
+    nested: { deep: expose(() => "deep"), secret },
+  };
+  for (const service of [dict, serviceDict({ ...dict, nested: { ...dict.nested } })]) {
+    await using server = await startServer(["127.0.0.1", 0], service);
+    await using client = await openConnection(server.address);
+    for (const path of ["secret", "nested/secret", "secret/call", "nested/secret/apply"]) {
+      await expectLookupError(client, path);
+    }
+    strictEqual(await client.call("ping"), "pong");
+    strictEqual(await client.call("nested/deep"), "deep");
+  }
+  strictEqual(ran, 0);
+  // The same, given to a client as its service: the server cannot call it either.
+  const accepted = Promise.withResolvers<RpcClient>();
+  await using server = await startServer(["127.0.0.1", 0], new Target(), {
+    onClient: (client) => accepted.resolve(client),
+  });
+  await using _client = await openConnection(server.address, { service: { secret } });
+  await expectLookupError(await accepted.promise, "secret");
+  strictEqual(ran, 0);
 });
 
 Deno.test("a client without a service answers every call with a LookupError", async () => {

@@ -25,6 +25,7 @@ import {
   proxyEquals,
   proxyPath,
   type Remote,
+  Router,
   RpcClient,
   serviceDict,
   startServer,
@@ -77,11 +78,11 @@ Deno.test("a MsgPack connection carries the same calls", async () => {
 
 Deno.test("a dictionary of functions is a service", async () => {
   const service = serviceDict({
-    add: (a: number, b: number) => a + b,
-    upper: async (s: string) => {
+    add: expose((a: number, b: number) => a + b),
+    upper: expose(async (s: string) => {
       await Promise.resolve();
       return s.toUpperCase();
-    },
+    }),
   });
   await using server = await startServer(LOCALHOST, service);
   await using client = await openConnection<typeof service>(server.address);
@@ -90,10 +91,33 @@ Deno.test("a dictionary of functions is a service", async () => {
 });
 
 Deno.test("a plain object of functions given to startServer becomes a dictionary service", async () => {
-  const service = { echo: (x: unknown) => x };
+  const service = { echo: expose((x: unknown) => x), helper: (x: unknown) => x };
   await using server = await startServer(LOCALHOST, service);
   await using client = await openConnection<typeof service>(server.address);
   assertEquals(await client.remote.echo({ a: [1, "b"] }), { a: [1, "b"] });
+  // Only exposed functions are methods, as in aiomas.
+  await rejects(client.remote.helper(1), /LookupError: Name "helper" not found in ""/);
+});
+
+Deno.test("new Router(dict) routes the dictionary, as aiomas' Router(dict)", async () => {
+  const dict = { add: expose((a: number, b: number) => a + b), local: () => "local" };
+  const router = new Router(dict);
+  strictEqual(getRouter(dict), router);
+  await using server = await startServer(LOCALHOST, dict);
+  await using client = await openConnection<typeof dict>(server.address);
+  strictEqual(await client.remote.add(2, 3), 5);
+  await rejects(client.remote.local(), /LookupError/);
+});
+
+Deno.test("exposeAll makes every function of a dictionary (and its nested ones) a method", async () => {
+  const service = serviceDict(
+    { add: (a: number, b: number) => a + b, math: { neg: (x: number) => -x } },
+    { exposeAll: true },
+  );
+  await using server = await startServer(LOCALHOST, service);
+  await using client = await openConnection<typeof service>(server.address);
+  strictEqual(await client.remote.add(1, 2), 3);
+  strictEqual(await client.remote.math.neg(2), -2);
 });
 
 // --- Nested services, three ways ----------------------------------------------------------------
@@ -123,7 +147,7 @@ Deno.test("nested services declared on the class", async () => {
 });
 
 Deno.test("nested services added at run time", async () => {
-  const root = serviceDict({ hello: () => "hi" });
+  const root = serviceDict({ hello: expose(() => "hi") });
   await using server = await startServer(LOCALHOST, root);
   await using client = await openConnection(server.address);
   const remote = client.remote as Remote<{ eggs: Eggs; later: Eggs }>;
@@ -136,7 +160,7 @@ Deno.test("nested services added at run time", async () => {
 
 Deno.test("nested dictionaries of functions", async () => {
   const service = serviceDict({
-    math: { neg: (x: number) => -x, deep: { twice: (x: number) => 2 * x } },
+    math: { neg: expose((x: number) => -x), deep: { twice: expose((x: number) => 2 * x) } },
   });
   await using server = await startServer(LOCALHOST, service);
   await using client = await openConnection<typeof service>(server.address);
@@ -257,7 +281,7 @@ Deno.test("a standalone callback object outside the service tree still works", a
 Deno.test("a sub-service returned as a result is a proxy at its path", async () => {
   await using server = await startServer(LOCALHOST, new Hub());
   await using client = await openConnection<Hub>(server.address);
-  const inner = await client.remote.getInner() as unknown as Remote<Eggs>;
+  const inner: Remote<Eggs> = await client.remote.getInner();
   assert(isProxy(inner));
   strictEqual(proxyPath(inner), "inner");
   strictEqual(inner, client.remote.inner);
@@ -287,7 +311,11 @@ Deno.test("proxies compare by connection and path and have a readable string for
 
 Deno.test("awaiting, printing or serializing a proxy does not call the peer", async () => {
   let calls = 0;
-  const service = serviceDict({ then: () => calls++, toString: () => calls++, ping: () => "pong" });
+  const service = serviceDict({
+    then: expose(() => calls++),
+    toString: expose(() => calls++),
+    ping: expose(() => "pong"),
+  });
   await using server = await startServer(LOCALHOST, service);
   await using client = await openConnection<{ ping(): string }>(server.address);
   const remote = client.remote;
@@ -578,10 +606,10 @@ Deno.test("the call context lasts across awaits only with asyncContext", async (
 Deno.test("a proxy received from one client can be handed on to another client", async () => {
   let stored: Remote<Listener> | undefined;
   const service = serviceDict({
-    register: (listener: Remote<Listener>) => {
+    register: expose((listener: Remote<Listener>) => {
       stored = listener;
-    },
-    getListener: () => stored,
+    }),
+    getListener: expose(() => stored),
   });
   await using server = await startServer(LOCALHOST, service);
   const listener = new Listener();
@@ -629,8 +657,8 @@ Deno.test("channel options are forwarded: maxFrameSize and extra serializers", a
     deserialize: (data: unknown) => new Point(...(data as [number, number])),
   };
   const service = serviceDict({
-    echo: (x: unknown) => x,
-    norm: (p: Point) => Math.hypot(p.x, p.y),
+    echo: expose((x: unknown) => x),
+    norm: expose((p: Point) => Math.hypot(p.x, p.y)),
   });
   const options = { extraSerializers: [point], maxFrameSize: 1024 };
   await using server = await startServer(LOCALHOST, service, options);
