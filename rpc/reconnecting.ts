@@ -16,7 +16,6 @@ import { openConnection, type RpcConnectionOptions } from "./connect.ts";
 import { makeProxy } from "./_proxy.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 
-
 /** Options of {@linkcode ReconnectingClient}: those of `openConnection`, but for the dial's timeout. */
 export interface ReconnectingClientOptions
   extends Omit<RpcConnectionOptions, "timeout" | "signal"> {
@@ -72,9 +71,15 @@ interface Dial<T> {
  * @example Calls survive a server restart
  * ```ts
  * import { rejects, strictEqual as assertEquals } from "node:assert/strict";
- * import { ConnectError, ReconnectingClient, serviceDict, startServer } from "@denomas/denomas/rpc";
+ * import {
+ * ConnectError,
+ * expose,
+ * ReconnectingClient,
+ * serviceDict,
+ * startServer,
+ * } from "@denomas/denomas/rpc";
  *
- * const service = serviceDict({ ping: () => "pong" });
+ * const service = serviceDict({ ping: expose(() => "pong") });
  * let server = await startServer(["127.0.0.1", 0], service);
  * const address = server.address;
  * await using client = new ReconnectingClient<typeof service>(address);

@@ -12,6 +12,7 @@ import {
   type Transport,
 } from "../channel/mod.ts";
 import {
+  expose,
   ReconnectingClient,
   RemoteException,
   type RpcServer,
@@ -53,13 +54,13 @@ class Peer {
   release = Promise.withResolvers<void>();
   server: RpcServer | undefined;
   readonly service = serviceDict({
-    ping: () => "pong",
-    work: async () => {
+    ping: expose(() => "pong"),
+    work: expose(async () => {
       this.executions++;
       await this.release.promise;
       return "done";
-    },
-    executions: () => this.executions,
+    }),
+    executions: expose(() => this.executions),
   });
 
   async start(port = 0): Promise<number> {
@@ -223,7 +224,7 @@ Deno.test("closing a ReconnectingClient fails waiting and later calls", async ()
 });
 
 Deno.test("ReconnectingClient passes the peer's errors through and reaches sub-paths", async () => {
-  const service = serviceDict({ sub: { twice: (x: number) => 2 * x } });
+  const service = serviceDict({ sub: { twice: expose((x: number) => 2 * x) } });
   await using server = await startServer([LOCALHOST, 0], service);
   await using client = new ReconnectingClient<typeof service>(server.address);
   strictEqual(await client.remote.sub.twice(21), 42);
