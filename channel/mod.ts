@@ -30,14 +30,22 @@ export {
   MAX_PORT,
   parseAddress,
 } from "./address.ts";
-export { Channel, CLOSE_FLUSH_TIMEOUT, type RequestHandler, type SendOptions } from "./channel.ts";
+export {
+  Channel,
+  CLOSE_FLUSH_TIMEOUT,
+  type CloseOptions,
+  type RequestHandler,
+  type SendOptions,
+} from "./channel.ts";
 export { CONNECT_RETRY_MAX_DELAY, CONNECT_RETRY_MIN_DELAY, openConnection } from "./connect.ts";
 export {
   CodecError,
   ConnectionResetError,
   formatRemoteTraceback,
+  LateReplyError,
   ProtocolError,
   RemoteException,
+  ShutdownError,
 } from "./errors.ts";
 export {
   encodeFrame,
@@ -76,6 +84,7 @@ export type {
   Conn,
   Endpoint,
   Listener,
+  ListenOptions,
   PeerCertificate,
   PeerInfo,
   Transport,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Channel } from "../channel/channel.ts";
+import type { Channel, CloseOptions } from "../channel/channel.ts";
 import type { PeerInfo } from "../channel/transport.ts";
 import { type Connection, connectionOf } from "./_connection.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
@@ -151,13 +151,16 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   }
 
   /**
-   * Closes the connection. Pending calls in both directions fail with a
-   * `ConnectionResetError`. Idempotent.
+   * Closes the connection. Pending calls to the peer fail with a
+   * `ConnectionResetError`; calls from the peer still being answered get a
+   * `ShutdownError`, after a grace period when `options.timeout` is given
+   * (see `Channel.close`). Idempotent.
    *
+   * @param options The grace period for the peer's calls being answered.
    * @returns Resolves once the connection is closed.
    */
-  close(): Promise<void> {
-    return this.channel.close();
+  close(options?: CloseOptions): Promise<void> {
+    return this.channel.close(options);
   }
 
   /** Closes the connection, see {@linkcode RpcClient.close}. */
