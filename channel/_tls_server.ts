@@ -50,10 +50,10 @@ export function listenTls(
     handshakeTimeout: settings.handshakeTimeout,
   });
   return new Promise<Listener>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
+    const onListenError = (error: Error) => reject(error);
+    server.once("error", onListenError);
     server.listen({ port: endpoint.port, host: endpoint.hostname }, () => {
-      server.off("error", onError);
+      server.off("error", onListenError);
       const address = server.address();
       const port = typeof address === "object" && address !== null ? address.port : endpoint.port;
       resolve(

@@ -79,6 +79,8 @@ class IncomingRequest implements Request {
   // close waits for (a list, not a Set: nothing to rehash per request).
   prev: IncomingRequest | undefined = undefined;
   next: IncomingRequest | undefined = undefined;
+  /** Failed by a shutdown: a late answer from the handler is dropped, not an error. */
+  cut = false;
 
   constructor(channel: Channel, id: unknown, content: unknown) {
     this.channel = channel;
@@ -87,16 +89,22 @@ class IncomingRequest implements Request {
   }
 
   reply(value: unknown): boolean {
-    if (this.answered) throw new Error(`Request ${describe(this.id)} was answered already`);
+    if (this.answered) return answeredAgain(this);
     this.answered = true;
     return answer(this.channel, this, RESULT, value);
   }
 
   fail(error: unknown): boolean {
-    if (this.answered) throw new Error(`Request ${describe(this.id)} was answered already`);
+    if (this.answered) return answeredAgain(this);
     this.answered = true;
     return answer(this.channel, this, EXCEPTION, error);
   }
+}
+
+/** A second answer: `false` after a shutdown cut the request short, else a bug of the caller. */
+function answeredAgain(request: IncomingRequest): false {
+  if (request.cut) return false;
+  throw new Error(`Request ${describe(request.id)} was answered already`);
 }
 
 function failUnanswered(request: IncomingRequest, error: unknown): void {
@@ -406,6 +414,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     for (let request = this.#inbound; request !== undefined;) {
       const next = request.next;
       request.fail(new ShutdownError(text, { cause: expired }));
+      request.cut = true;
       request = next;
     }
   }
@@ -703,7 +712,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       );
       return;
     }
-    this.#closeOnBadFrame(frame, `cannot decode a message: ${errorText(error)}`, error);
+    this.#closeOnBadFrame(frame, `cannot decode a message: ${errorText(error)}`, error, true);
   }
 
   /** A message that decoded but is not `[type, id, content]` with a known type. */
@@ -717,18 +726,18 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       }
       return;
     }
-    this.#closeOnBadFrame(frame, problem, undefined);
+    this.#closeOnBadFrame(frame, problem, undefined, false);
   }
 
   /**
-   * Closes the connection over a frame that is no message. When it is the
-   * first frame, the peer probably uses another codec: the error says so,
-   * and an EXCEPTION in our codec tells the peer, whose decoder then fails
-   * on its first frame too and says the same to its callers.
+   * Closes the connection over a frame that is no message. When the first
+   * frame does not decode, the peer probably uses another codec: the error
+   * says so, and an EXCEPTION in our codec tells the peer, whose decoder
+   * then fails on its first frame too and says the same to its callers.
    */
-  #closeOnBadFrame(frame: Uint8Array, problem: string, cause: unknown): void {
+  #closeOnBadFrame(frame: Uint8Array, problem: string, cause: unknown, undecodable: boolean): void {
     if (this.#state !== OPEN) return;
-    const first = !this.#decodedAny;
+    const first = undecodable && !this.#decodedAny;
     const reason = new ProtocolError(
       `Closed the connection to ${this.#peer}: ` +
         (first ? mismatchText(this.codec.name, frame, problem) : problem),

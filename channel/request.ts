@@ -38,7 +38,9 @@ export interface Request {
    * Sends `value` as the result. A value the codec cannot encode is sent
    * as an EXCEPTION reply naming the problem instead.
    *
-   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @returns `true` if the reply was queued, `false` if the channel is
+   *   closed or a graceful close already answered the request with a
+   *   `ShutdownError` (its grace period ran out).
    * @throws {Error} when the request was answered already.
    */
   reply(value: unknown): boolean;
@@ -47,7 +49,8 @@ export interface Request {
    * `"<Name>: <message>"` (see `formatRemoteTraceback`). The caller gets a
    * `RemoteException`.
    *
-   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @returns `true` if the reply was queued, `false` if the channel is
+   *   closed or a graceful close already answered the request.
    * @throws {Error} when the request was answered already.
    */
   fail(error: unknown): boolean;
