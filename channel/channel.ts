@@ -394,7 +394,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
         try {
           await abortable(
             this.#drained.promise,
-            deadline(`the grace period of closing the connection to ${this.#peer}`, timeout),
+            deadline("the shutdown's grace period", timeout),
           );
         } catch (error) {
           expired = error;
