@@ -719,9 +719,13 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   #onMalformed(message: unknown, frame: Uint8Array): void {
     const problem = `expected [type, id, content] with type 0, 1 or 2, got ${describe(message)}`;
     if (Array.isArray(message) && message.length >= 2 && message[0] === REQUEST) {
-      if (this.#writeReply(message[1], EXCEPTION, new ProtocolError(`Malformed request: ${problem}`))) {
+      if (
+        this.#writeReply(message[1], EXCEPTION, new ProtocolError(`Malformed request: ${problem}`))
+      ) {
         this.#report(
-          new ProtocolError(`Answered a malformed request from ${this.#peer} with an error: ${problem}`),
+          new ProtocolError(
+            `Answered a malformed request from ${this.#peer} with an error: ${problem}`,
+          ),
         );
       }
       return;

@@ -134,10 +134,14 @@ export class LateReplyError extends DenomasError {
    * @param givenUp Whether this side made that call and gave up on it.
    */
   constructor(peer: string, callId: unknown, givenUp: boolean) {
-    const id = typeof callId === "number" ? String(callId) : JSON.stringify(callId) ?? String(callId);
+    const id = typeof callId === "number"
+      ? String(callId)
+      : JSON.stringify(callId) ?? String(callId);
     super(
       `Dropped a reply from ${peer} to call ${id}, ` +
-        (givenUp ? "which was given up on (it timed out or was aborted)" : "which this side never made"),
+        (givenUp
+          ? "which was given up on (it timed out or was aborted)"
+          : "which this side never made"),
     );
     this.peer = peer;
     this.callId = callId;

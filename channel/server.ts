@@ -140,7 +140,10 @@ class Server implements ChannelServer {
       channel = new Channel(conn, this.#options);
     } catch (error) {
       conn.close();
-      this.#report(`The server at ${this.address} cannot start a channel to ${conn.peer.address}`, error);
+      this.#report(
+        `The server at ${this.address} cannot start a channel to ${conn.peer.address}`,
+        error,
+      );
       return;
     }
     const channels = this.channels;

@@ -83,7 +83,10 @@ for (const transport of TRANSPORTS) {
     assert(await peer.readsEnd());
 
     const report = await reports.find((error) => error instanceof ProtocolError);
-    assert(/^Closed the connection to .*: cannot decode a message/.test(report.message), report.message);
+    assert(
+      /^Closed the connection to .*: cannot decode a message/.test(report.message),
+      report.message,
+    );
     // Not the first frame: nothing suggests another codec.
     assert(!report.message.includes("another codec"), report.message);
     assertEquals(await other.send("unharmed"), "unharmed");

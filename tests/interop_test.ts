@@ -197,7 +197,8 @@ function isShutdownReply(error: unknown): boolean {
 }
 
 Deno.test({
-  name: "interop server exits on SIGTERM without waiting for a pending sleep(10, x); the call fails",
+  name:
+    "interop server exits on SIGTERM without waiting for a pending sleep(10, x); the call fails",
   ignore: Deno.build.os === "windows",
 }, async () => {
   {

@@ -15,11 +15,7 @@ import {
 import { Agent, Container } from "../agent/mod.ts";
 import { openConnection, RemoteException, startServer } from "../channel/mod.ts";
 import type { Request } from "../channel/request.ts";
-import {
-  expose,
-  openConnection as openRpc,
-  startServer as startRpc,
-} from "../rpc/mod.ts";
+import { expose, openConnection as openRpc, startServer as startRpc } from "../rpc/mod.ts";
 import { delay } from "../internal/async.ts";
 
 /** A channel server that holds every request for the test to answer. */
@@ -65,7 +61,10 @@ Deno.test("a call still unanswered when the grace period ends gets a ShutdownErr
   const slow = channel.send("slow");
   await received(1);
   await server.close({ timeout: 20 });
-  await assertRejects(slow, (error) => isShutdownReply(error, "shut down", "timed out after 20 ms"));
+  await assertRejects(
+    slow,
+    (error) => isShutdownReply(error, "shut down", "timed out after 20 ms"),
+  );
   // The handler answering later is harmless: the answer is dropped.
   assertEquals(held[0].reply("too late"), false);
   assertEquals(held[0].answered, true);
@@ -77,7 +76,10 @@ Deno.test("while closing gracefully, new calls are refused with a ShutdownError"
   const first = channel.send("first");
   await received(1);
   const closing = server.close({ timeout: 60_000 });
-  await assertRejects(channel.send("second"), (error) => isShutdownReply(error, "takes no new calls"));
+  await assertRejects(
+    channel.send("second"),
+    (error) => isShutdownReply(error, "takes no new calls"),
+  );
   assertEquals(held.length, 1);
   held[0].reply("done");
   await closing;
