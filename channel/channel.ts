@@ -67,6 +67,13 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
+/**
+ * Internal (not re-exported by `mod.ts`): hands `error` to the `onError`
+ * hook of `channel`, for layers above it that notice something nobody can
+ * catch on that connection.
+ */
+export let reportError: (channel: Channel, error: Error) => void;
+
 /** Answers a request; set by the `Channel` class, used by its requests. */
 let answer: (channel: Channel, request: IncomingRequest, type: number, content: unknown) => boolean;
 
@@ -210,6 +217,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   #shutdown: Promise<void> | undefined;
 
   static {
+    reportError = (channel, error) => channel.#report(error);
     answer = (channel, request, type, content) => {
       if (channel.#state === OPEN) channel.#unlink(request);
       return channel.#writeReply(request.id, type, content);

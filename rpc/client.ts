@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Channel, CloseOptions } from "../channel/channel.ts";
+import { type Channel, type CloseOptions, reportError } from "../channel/channel.ts";
+import { DenomasError } from "../errors.ts";
 import type { PeerInfo } from "../channel/transport.ts";
 import { type Connection, connectionOf } from "./_connection.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
@@ -95,7 +96,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
       if (reason === undefined) return;
       const callbacks = this.#resetCallbacks;
       this.#resetCallbacks = undefined;
-      for (const callback of callbacks ?? []) notify(callback, reason);
+      for (const callback of callbacks ?? []) notify(channel, callback, reason);
     });
   }
 
@@ -143,7 +144,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   onConnectionReset(callback: (error: Error) => void): void {
     if (this.#resetCallbacks === undefined && this.channel.isClosed) {
       this.channel.closed.then((reason) => {
-        if (reason !== undefined) notify(callback, reason);
+        if (reason !== undefined) notify(this.channel, callback, reason);
       });
       return;
     }
@@ -169,11 +170,20 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   }
 }
 
-/** Calls an `onConnectionReset` callback; an error it throws is logged, not lost. */
-function notify(callback: (error: Error) => void, reason: Error): void {
+/** Calls an `onConnectionReset` callback; an error it throws goes to the channel's `onError`. */
+function notify(channel: Channel, callback: (error: Error) => void, reason: Error): void {
   try {
     callback(reason);
   } catch (error) {
-    console.error("denomas: an onConnectionReset callback failed:", error);
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    reportError(
+      channel,
+      new DenomasError(
+        `An onConnectionReset callback for ${channel.peer.address} failed: ${what}`,
+        {
+          cause: error,
+        },
+      ),
+    );
   }
 }

@@ -15,6 +15,7 @@ import { type Channel, openConnection, startServer } from "../channel/mod.ts";
 import { LateReplyError, ProtocolError } from "../channel/errors.ts";
 import type { Request } from "../channel/request.ts";
 import { TlsHandshakeError } from "../channel/tls.ts";
+import { openConnection as openRpc } from "../rpc/mod.ts";
 import { RawPeer, rawServer, TRANSPORTS } from "./_channel_util.ts";
 import { Reports } from "./_reports.ts";
 import { settings } from "./_tls_pki.ts";
@@ -178,4 +179,17 @@ Deno.test("an explicit onHandshakeError still takes the TLS failures instead of 
   await plain.close();
   await handshakes.find((error) => error instanceof TlsHandshakeError);
   assertEquals(reports.errors.length, 0);
+});
+
+Deno.test("an onConnectionReset callback that throws is reported to the connection's onError", async () => {
+  const server = await startServer(["127.0.0.1", 0], echo);
+  const reports = new Reports();
+  await using client = await openRpc(server.address, { onError: reports.push });
+  client.onConnectionReset(() => {
+    throw new Error("callback bug");
+  });
+  await server.close();
+  const report = await reports.find((error) => /callback bug/.test(error.message));
+  assert(/onConnectionReset callback for .* failed: Error: callback bug/.test(report.message));
+  assert(report.cause instanceof Error);
 });
