@@ -348,8 +348,8 @@ export class Container implements AsyncDisposable {
    *     return "done";
    *   }
    * }
-   * await using caller = await Container.create("local://caller");
-   * const workers = await Container.create("local://workers");
+   * await using caller = await Container.create("local://grace-caller");
+   * const workers = await Container.create("local://grace-workers");
    * const worker = await caller.connect<Worker>(new Worker(workers).addr);
    * const result = worker.work();
    * await started.promise;
