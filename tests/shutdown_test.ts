@@ -126,6 +126,7 @@ Deno.test("an RPC server closed with a grace period fails a hanging call with a 
 
 Deno.test("container.shutdown({ timeout }) lets an agent's call finish, and fails one that outlasts it", async () => {
   const started = Promise.withResolvers<void>();
+  const waiting = Promise.withResolvers<void>();
   const finish = Promise.withResolvers<string>();
   class Worker extends Agent {
     @expose
@@ -136,6 +137,7 @@ Deno.test("container.shutdown({ timeout }) lets an agent's call finish, and fail
 
     @expose
     forever(): Promise<never> {
+      waiting.resolve();
       return new Promise(() => {});
     }
   }
@@ -144,7 +146,7 @@ Deno.test("container.shutdown({ timeout }) lets an agent's call finish, and fail
   const worker = await caller.connect<Worker>(new Worker(workers).addr);
   const quick = worker.quick();
   const forever = worker.forever();
-  await started.promise;
+  await Promise.all([started.promise, waiting.promise]);
   const shutdown = workers.shutdown({ timeout: 50 });
   finish.resolve("finished in time");
   assertEquals(await quick, "finished in time");
