@@ -111,6 +111,8 @@ export class AgentTaskError extends DenomasError {
     const cause = options.cause;
     const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(`Task "${task}" of agent ${agent} in container ${container} failed: ${what}`, options);
+    // The frames that matter are the task's, in `cause`; ours would only show the reporting.
+    this.stack = `${this.name}: ${this.message}`;
     this.container = container;
     this.agent = agent;
     this.task = task;
