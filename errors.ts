@@ -69,6 +69,25 @@ export class TimeoutError extends DenomasError {
 }
 
 /**
+ * Something was shut down: a container, an agent, a server or a connection
+ * that stopped taking calls. It is the reason of the abort signals of
+ * containers and agents, the error of operations started afterwards, and the
+ * EXCEPTION reply of a call that a shutdown cut short (its `cause` is the
+ * {@linkcode TimeoutError} of the grace period, when one ran out).
+ *
+ * @example
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { DenomasError, ShutdownError } from "@denomas/denomas";
+ *
+ * const error = new ShutdownError("Container tcp://127.0.0.1:5555 is shut down");
+ * assertEquals(error.name, "ShutdownError");
+ * assertEquals(error instanceof DenomasError, true);
+ * ```
+ */
+export class ShutdownError extends DenomasError {}
+
+/**
  * Receives what the library notices but cannot throw to a caller: a failed
  * agent task, a refused TLS handshake, an undecodable frame from a peer, a
  * reply to a call that already timed out. Given as `onError` to servers,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ErrorHandler } from "../errors.ts";
 import type { Agent } from "./agent.ts";
 
 /** What an agent needs from its container. */
@@ -19,6 +20,12 @@ export interface ContainerHooks {
    */
   addCleanup(cleanup: () => Promise<void>): () => void;
 }
+
+/**
+ * The `onError` hook of every container, kept after shutdown (unlike
+ * {@linkcode containerHooks}) so that tasks ending late are still reported.
+ */
+export const containerErrors: WeakMap<object, ErrorHandler> = new WeakMap();
 
 /** Hooks of every live container. */
 export const containerHooks: WeakMap<object, ContainerHooks> = new WeakMap();

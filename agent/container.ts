@@ -14,6 +14,7 @@ import { dateSerializer } from "../codecs/date.ts";
 import { Json } from "../codecs/json.ts";
 import type { Serializer } from "../codecs/serializers.ts";
 import type { Clock } from "../clocks/clock.ts";
+import { type ErrorHandler, logError } from "../errors.ts";
 import { RealtimeClock } from "../clocks/realtime.ts";
 import { ScopedClock } from "../clocks/scoped.ts";
 import { deadline } from "../internal/async.ts";
@@ -28,7 +29,7 @@ import { type AgentUrl, formatContainerUrl, parseAgentUrl } from "./address.ts";
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ShutdownError } from "./errors.ts";
 import { localTransport } from "../channel/local.ts";
-import { agentInternals, containerHooks } from "./_hooks.ts";
+import { agentInternals, containerErrors, containerHooks } from "./_hooks.ts";
 
 /** Options of {@linkcode Container.create}. */
 export interface ContainerOptions {
@@ -61,6 +62,30 @@ export interface ContainerOptions {
   readonly localTransport?: Transport;
   /** The largest message accepted, in bytes (see the channel layer). */
   readonly maxFrameSize?: number;
+  /**
+   * Receives what the container notices but cannot throw to a caller: a
+   * failed agent task ({@linkcode AgentTaskError}), and from its server and
+   * connections a refused TLS handshake, an undecodable frame from a peer,
+   * a reply to a call that was given up on.
+   *
+   * @default {logError} (one line to stderr)
+   */
+  readonly onError?: ErrorHandler;
+}
+
+/** Options of {@linkcode Container.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * The grace period, in milliseconds: the container stops accepting
+   * connections and calls, and lets the calls its agents are answering
+   * finish for up to this long; callers of those still unanswered then get
+   * a `ShutdownError` (caused by the grace period's `TimeoutError`). Then
+   * the agents stop and every connection closes.
+   *
+   * Without it, the connections just close: callers of the calls being
+   * answered get a `ConnectionResetError`.
+   */
+  readonly timeout?: number;
 }
 
 /** Options of {@linkcode Container.connect}. */
@@ -139,6 +164,8 @@ export class Container implements AsyncDisposable {
   #url = "";
   #nextAid = 0;
   #shutdown: Promise<void> | undefined;
+  /** Set once the grace period of a shutdown is over: calls and connects fail. */
+  #stopped = false;
 
   private constructor(options: ContainerOptions, scope: AbortController) {
     this.codec = options.codec ?? Json;
@@ -146,6 +173,7 @@ export class Container implements AsyncDisposable {
     this.#scope = scope;
     this.#serializers = [dateSerializer, ...(options.extraSerializers ?? [])];
     this.clock = new ScopedClock(options.clock ?? new RealtimeClock(), scope.signal);
+    containerErrors.set(this, options.onError ?? logError);
     getRouter(this)!.add("agents", this.#agentsRouter.obj);
     containerHooks.set(this, {
       register: (agent) => this.#register(agent),
@@ -183,6 +211,7 @@ export class Container implements AsyncDisposable {
           codec: container.codec,
           extraSerializers: container.#serializers,
           maxFrameSize: options.maxFrameSize,
+          onError: options.onError,
           ...container.#transportFor(endpoint),
         },
       );
@@ -274,15 +303,43 @@ export class Container implements AsyncDisposable {
   }
 
   /**
-   * Shuts the container down: stops child containers it started, stops its
-   * agents (their signals abort, their sleeps and timers end, their tasks
-   * are awaited), closes the server, every incoming and outgoing connection
-   * and the container's clock scope. Calling it again is harmless.
+   * Shuts the container down: stops child containers it started, stops
+   * accepting connections and calls, gives the calls its agents are
+   * answering the grace period `options.timeout` to finish (callers of the
+   * rest get a `ShutdownError`), then stops its agents (their signals
+   * abort, their sleeps and timers end, their tasks are awaited) and closes
+   * the server, every incoming and outgoing connection and the container's
+   * clock scope. Calling it again is harmless.
    *
+   * @param options The grace period for the calls being answered.
    * @returns Resolves when everything is closed.
+   *
+   * @example A grace period lets a call finish
+   * ```ts
+   * import { strictEqual as assertEquals } from "node:assert/strict";
+   * import { Agent, Container } from "@denomas/denomas/agent";
+   * import { expose } from "@denomas/denomas/rpc";
+   *
+   * const started = Promise.withResolvers<void>();
+   * class Worker extends Agent {
+   *   @expose
+   *   async work(): Promise<string> {
+   *     started.resolve();
+   *     await new Promise((resolve) => setTimeout(resolve, 20));
+   *     return "done";
+   *   }
+   * }
+   * await using caller = await Container.create("local://grace-caller");
+   * const workers = await Container.create("local://grace-workers");
+   * const worker = await caller.connect<Worker>(new Worker(workers).addr);
+   * const result = worker.work();
+   * await started.promise;
+   * await workers.shutdown({ timeout: 5_000 });
+   * assertEquals(await result, "done");
+   * ```
    */
-  shutdown(): Promise<void> {
-    this.#shutdown ??= this.#close();
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.#shutdown ??= this.#close(options.timeout);
     return this.#shutdown;
   }
 
@@ -301,10 +358,19 @@ export class Container implements AsyncDisposable {
     return this.toString();
   }
 
-  async #close(): Promise<void> {
+  async #close(timeout: number | undefined): Promise<void> {
     await Promise.allSettled([...this.#cleanups].map((cleanup) => cleanup()));
     this.#cleanups.clear();
     containerHooks.delete(this);
+    if (timeout !== undefined) {
+      // Stop accepting; the calls being answered finish (or fail) while the
+      // agents still run, on incoming and outgoing connections alike.
+      await Promise.all([
+        this.#server?.close({ timeout }),
+        ...[...this.#peers.values()].map((peer) => peer.client?.close({ timeout })),
+      ]);
+    }
+    this.#stopped = true;
     const reason = new ShutdownError(`Container ${this.url} is shut down`);
     this.#scope.abort(reason);
     const stops = [...this.#agents.values()].map((agent) =>
@@ -317,7 +383,7 @@ export class Container implements AsyncDisposable {
   }
 
   #checkOpen(): void {
-    if (this.#shutdown !== undefined) {
+    if (this.#stopped) {
       throw new ShutdownError(`Container ${this.url} is shut down`);
     }
   }
@@ -358,6 +424,7 @@ export class Container implements AsyncDisposable {
           codec: this.codec,
           extraSerializers: this.#serializers,
           maxFrameSize: this.#options.maxFrameSize,
+          onError: this.#options.onError,
           ...this.#transportFor(endpoint),
         },
       );

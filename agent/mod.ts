@@ -37,14 +37,15 @@
  * @module
  */
 export { type AgentUrl, AgentUrlError, formatContainerUrl, parseAgentUrl } from "./address.ts";
-export { Agent } from "./agent.ts";
+export { Agent, type EveryOptions, type TaskOptions } from "./agent.ts";
 export {
   type AgentProxy,
   type ConnectOptions,
   Container,
   type ContainerOptions,
+  type ShutdownOptions,
 } from "./container.ts";
-export { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
+export { AgentNotFoundError, AgentTaskError, ConnectError, ShutdownError } from "./errors.ts";
 export { RemoteException } from "../channel/errors.ts";
 // The address type that `Container.create` and child options take.
 export type { Address } from "../channel/address.ts";

@@ -19,7 +19,8 @@ export interface ResolvedTls {
   readonly mutual: boolean;
   readonly hostname: string | undefined;
   readonly handshakeTimeout: number;
-  readonly onHandshakeError: (error: TlsHandshakeError) => void;
+  /** The user's handler; without one, the listener's `onError` hears of failures. */
+  readonly onHandshakeError: ((error: TlsHandshakeError) => void) | undefined;
 }
 
 /** Both sides' settings, or why a side cannot be used. */
@@ -108,7 +109,7 @@ function resolveSide(settings: TlsSettings, side: "server" | "client"): Resolved
     mutual,
     hostname: settings.hostname,
     handshakeTimeout: settings.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
-    onHandshakeError: settings.onHandshakeError ?? warnHandshakeError,
+    onHandshakeError: settings.onHandshakeError,
   };
 }
 
@@ -132,8 +133,4 @@ export function loadPem(value: string | undefined, field: string): string | unde
     throw new TlsConfigError(`TLS "${field}" file "${value}" does not contain PEM data`);
   }
   return text;
-}
-
-function warnHandshakeError(error: TlsHandshakeError): void {
-  console.warn(error.message);
 }

@@ -9,6 +9,7 @@
 
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
+import { type ErrorHandler, logError } from "../errors.ts";
 import { formatHostPort } from "./address.ts";
 import type { ResolvedTls } from "./_tls_config.ts";
 import { peerCertificateOf } from "./_tls_certificate.ts";
@@ -24,8 +25,15 @@ export const TLS12_CIPHERS: string = [
   "ECDHE-RSA-AES256-GCM-SHA384",
 ].join(":");
 
-/** Binds a TLS listener on a TCP endpoint. */
-export function listenTls(endpoint: Endpoint, settings: ResolvedTls): Promise<Listener> {
+/**
+ * Binds a TLS listener on a TCP endpoint. Failed handshakes go to
+ * `settings.onHandshakeError`, else to `onError` (the server's hook).
+ */
+export function listenTls(
+  endpoint: Endpoint,
+  settings: ResolvedTls,
+  onError: ErrorHandler = logError,
+): Promise<Listener> {
   if (endpoint.transport !== "tcp") {
     return Promise.reject(
       new TypeError(`The TLS transport listens on TCP endpoints only, not "${endpoint.transport}"`),
@@ -42,14 +50,19 @@ export function listenTls(endpoint: Endpoint, settings: ResolvedTls): Promise<Li
     handshakeTimeout: settings.handshakeTimeout,
   });
   return new Promise<Listener>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
+    const onListenError = (error: Error) => reject(error);
+    server.once("error", onListenError);
     server.listen({ port: endpoint.port, host: endpoint.hostname }, () => {
-      server.off("error", onError);
+      server.off("error", onListenError);
       const address = server.address();
       const port = typeof address === "object" && address !== null ? address.port : endpoint.port;
       resolve(
-        new TlsListener(server, { transport: "tcp", hostname: endpoint.hostname, port }, settings),
+        new TlsListener(
+          server,
+          { transport: "tcp", hostname: endpoint.hostname, port },
+          settings,
+          settings.onHandshakeError ?? onError,
+        ),
       );
     });
   });
@@ -62,7 +75,12 @@ class TlsListener implements Listener {
   readonly #waiting: { resolve: (conn: Conn) => void; reject: (error: Error) => void }[] = [];
   #closed = false;
 
-  constructor(server: Server, endpoint: Endpoint, settings: ResolvedTls) {
+  constructor(
+    server: Server,
+    endpoint: Endpoint,
+    settings: ResolvedTls,
+    onHandshakeError: (error: TlsHandshakeError) => void,
+  ) {
     this.#server = server;
     this.endpoint = endpoint;
     server.on("secureConnection", (socket: TLSSocket) => {
@@ -70,7 +88,7 @@ class TlsListener implements Listener {
         // rejectUnauthorized already refuses these; never let one through.
         socket.on("error", ignore);
         socket.destroy();
-        settings.onHandshakeError(
+        onHandshakeError(
           new TlsHandshakeError(
             addressOf(socket),
             "server",
@@ -93,7 +111,7 @@ class TlsListener implements Listener {
       const reason = describeServerFailure(error, socket, settings.handshakeTimeout);
       socket.on("error", ignore);
       socket.destroy();
-      settings.onHandshakeError(new TlsHandshakeError(peer, "server", reason, { cause: error }));
+      onHandshakeError(new TlsHandshakeError(peer, "server", reason, { cause: error }));
     });
     server.on("error", (error: Error) => {
       // Errors of the listening socket itself end the listener.

@@ -7,16 +7,19 @@
 import type { Codec, CodecClass } from "../codecs/codec.ts";
 import { detachedDecoder, transientEncoder } from "../codecs/_fast_paths.ts";
 import { Json } from "../codecs/json.ts";
+import { type ErrorHandler, logError, ShutdownError } from "../errors.ts";
 import { abortable, deadline } from "../internal/async.ts";
 import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
+import { mismatchText } from "./_codec_hint.ts";
 import { EXCEPTION, recoverHead, REQUEST, RESULT } from "./_message.ts";
 import { WriteQueue } from "./_write_queue.ts";
 import {
   ConnectionResetError,
   formatRemoteTraceback,
+  LateReplyError,
   ProtocolError,
   RemoteException,
 } from "./errors.ts";
@@ -37,6 +40,20 @@ export interface CallOptions {
   /**
    * Gives up on the call after this many milliseconds: it rejects with a
    * `TimeoutError` (from the root module) and a late reply is dropped.
+   */
+  readonly timeout?: number;
+}
+
+/** Options of {@linkcode Channel.close}. */
+export interface CloseOptions {
+  /**
+   * The grace period, in milliseconds: the channel takes no new requests
+   * (they get a `ShutdownError` reply) but lets those it is answering
+   * finish for up to this long; the ones still unanswered then get a
+   * `ShutdownError` reply whose `cause` is the grace period's
+   * `TimeoutError`. `0` fails them at once; `Infinity` waits for all.
+   * Without it, the connection just closes: the peer's calls being answered
+   * fail on its side with a `ConnectionResetError`.
    */
   readonly timeout?: number;
 }
@@ -73,7 +90,9 @@ export interface Request {
    * Sends `value` as the result. A value the codec cannot encode is sent
    * as an EXCEPTION reply naming the problem instead.
    *
-   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @returns `true` if the reply was queued, `false` if the channel is
+   *   closed or a graceful close already answered the request with a
+   *   `ShutdownError` (its grace period ran out).
    * @throws {Error} when the request was answered already.
    */
   reply(value: unknown): boolean;
@@ -82,7 +101,8 @@ export interface Request {
    * `"<Name>: <message>"` (see `formatRemoteTraceback`). The caller gets a
    * `RemoteException`.
    *
-   * @returns `true` if the reply was queued, `false` if the channel is closed.
+   * @returns `true` if the reply was queued, `false` if the channel is
+   *   closed or a graceful close already answered the request.
    * @throws {Error} when the request was answered already.
    */
   fail(error: unknown): boolean;
@@ -99,14 +119,27 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-/** Writes a reply; set by the `Channel` class, used by its requests. */
-let writeReply: (channel: Channel, id: unknown, type: number, content: unknown) => boolean;
+/**
+ * Internal (not re-exported by `mod.ts`): hands `error` to the `onError`
+ * hook of `channel`, for layers above it that notice something nobody can
+ * catch on that connection.
+ */
+export let reportError: (channel: Channel, error: Error) => void;
+
+/** Answers a request; set by the `Channel` class, used by its requests. */
+let answer: (channel: Channel, request: IncomingRequest, type: number, content: unknown) => boolean;
 
 class IncomingRequest implements Request {
   readonly content: unknown;
   readonly channel: Channel;
   readonly id: unknown;
   answered = false;
+  // Links of the channel's list of unanswered requests, which a graceful
+  // close waits for (a list, not a Set: nothing to rehash per request).
+  prev: IncomingRequest | undefined = undefined;
+  next: IncomingRequest | undefined = undefined;
+  /** Failed by a shutdown: a late answer from the handler is dropped, not an error. */
+  cut = false;
 
   constructor(channel: Channel, id: unknown, content: unknown) {
     this.channel = channel;
@@ -115,16 +148,22 @@ class IncomingRequest implements Request {
   }
 
   reply(value: unknown): boolean {
-    if (this.answered) throw new Error(`Request ${describe(this.id)} was answered already`);
+    if (this.answered) return answeredAgain(this);
     this.answered = true;
-    return writeReply(this.channel, this.id, RESULT, value);
+    return answer(this.channel, this, RESULT, value);
   }
 
   fail(error: unknown): boolean {
-    if (this.answered) throw new Error(`Request ${describe(this.id)} was answered already`);
+    if (this.answered) return answeredAgain(this);
     this.answered = true;
-    return writeReply(this.channel, this.id, EXCEPTION, error);
+    return answer(this.channel, this, EXCEPTION, error);
   }
+}
+
+/** A second answer: `false` after a shutdown cut the request short, else a bug of the caller. */
+function answeredAgain(request: IncomingRequest): false {
+  if (request.cut) return false;
+  throw new Error(`Request ${describe(request.id)} was answered already`);
 }
 
 function failUnanswered(request: IncomingRequest, error: unknown): void {
@@ -205,7 +244,16 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   readonly #calls = new CallTable<PendingCall>();
   readonly #deadlines = new Deadlines<PendingCall>();
   readonly #owner: CallOwner;
+  readonly #onError: ErrorHandler;
   #nextId = 0;
+  /** Whether a frame decoded yet: a first frame that does not hints at another codec. */
+  #decodedAny = false;
+  /** The unanswered requests (a linked list through `prev`/`next`). */
+  #inbound: IncomingRequest | undefined = undefined;
+  /** Set while a graceful close waits: new requests are refused. */
+  #draining = false;
+  #drained: PromiseWithResolvers<void> | undefined;
+  #closing: Promise<void> | undefined;
   #state = OPEN;
   /** Why new calls fail, once closing. */
   #failure: Error | undefined;
@@ -221,7 +269,11 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   #shutdown: Promise<void> | undefined;
 
   static {
-    writeReply = (channel, id, type, content) => channel.#writeReply(id, type, content);
+    reportError = (channel, error) => channel.#report(error);
+    answer = (channel, request, type, content) => {
+      if (channel.#state === OPEN) channel.#unlink(request);
+      return channel.#writeReply(request.id, type, content);
+    };
   }
 
   /**
@@ -249,6 +301,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       reuseBuffer: detached !== undefined,
     });
     this.#highWaterMark = options.highWaterMark ?? HIGH_WATER_MARK;
+    this.#onError = options.onError ?? logError;
     this.#writer = new WriteQueue(conn, (error) => this.#onWriteError(error));
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     if (options.fallbackSerializer) {
@@ -371,21 +424,86 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   }
 
   /**
-   * Closes the channel: pending calls fail with a
-   * {@linkcode ConnectionResetError}, replies already queued are still
-   * written (for up to {@linkcode CLOSE_FLUSH_TIMEOUT} ms), then the
-   * connection closes. Idempotent.
+   * Closes the channel. With a grace period (`options.timeout`), new
+   * requests are refused and the unanswered ones may finish first, and
+   * then every request still unanswered gets a `ShutdownError` reply. Then
+   * pending calls fail with a {@linkcode ConnectionResetError}, replies
+   * already queued are still written (for up to
+   * {@linkcode CLOSE_FLUSH_TIMEOUT} ms), and the connection closes.
+   * Idempotent.
    *
+   * @param options The grace period for the requests being answered.
    * @returns Resolves when the connection is closed and reading has stopped.
    */
-  close(): Promise<void> {
-    this.#terminate(undefined);
-    return this.#shutdown!;
+  close(options?: CloseOptions): Promise<void> {
+    this.#closing ??= this.#close(options?.timeout);
+    return this.#closing;
   }
 
   /** Closes the channel, see {@linkcode Channel.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  async #close(timeout: number | undefined): Promise<void> {
+    if (this.#state === OPEN && timeout !== undefined) {
+      this.#draining = true;
+      let expired: unknown;
+      if (this.#inbound !== undefined && timeout > 0) {
+        this.#drained = Promise.withResolvers();
+        try {
+          await abortable(
+            this.#drained.promise,
+            deadline("the shutdown's grace period", timeout),
+          );
+        } catch (error) {
+          expired = error;
+        }
+      }
+      this.#failInbound(expired);
+    }
+    this.#terminate(undefined);
+    await this.#shutdown;
+  }
+
+  /** Fails every unanswered request with a `ShutdownError` (caused by `expired`, if given). */
+  #failInbound(expired: unknown): void {
+    if (this.#state !== OPEN) return;
+    let text = `${this.localAddress} shut down before answering this call`;
+    if (expired instanceof Error) text += `: ${expired.message}`;
+    for (let request = this.#inbound; request !== undefined;) {
+      const next = request.next;
+      request.fail(new ShutdownError(text, { cause: expired }));
+      request.cut = true;
+      request = next;
+    }
+  }
+
+  #link(request: IncomingRequest): void {
+    const head = this.#inbound;
+    if (head !== undefined) {
+      head.prev = request;
+      request.next = head;
+    }
+    this.#inbound = request;
+  }
+
+  #unlink(request: IncomingRequest): void {
+    const { prev, next } = request;
+    if (prev !== undefined) prev.next = next;
+    else if (this.#inbound === request) this.#inbound = next;
+    if (next !== undefined) next.prev = prev;
+    request.prev = request.next = undefined;
+    if (this.#inbound === undefined && this.#drained !== undefined) this.#drained.resolve();
+  }
+
+  /** Hands `error` to the `onError` hook; a hook that throws is logged, never fatal. */
+  #report(error: Error): void {
+    try {
+      this.#onError(error);
+    } catch (failure) {
+      logError(failure instanceof Error ? failure : new Error(String(failure)));
+    }
   }
 
   #sendNow(content: unknown, options: CallOptions | undefined): Promise<unknown> {
@@ -512,11 +630,12 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     } catch (error) {
       if (this.#state === OPEN) {
         if (error instanceof ProtocolError) {
-          this.#terminate(
-            new ProtocolError(`Closed the connection to ${this.#peer}: ${error.message}`, {
-              cause: error,
-            }),
+          const reason = new ProtocolError(
+            `Closed the connection to ${this.#peer}: ${error.message}`,
+            { cause: error },
           );
+          this.#report(reason);
+          this.#terminate(reason);
         } else {
           this.#terminate(
             new ConnectionResetError(this.#peer, `failed while reading: ${errorText(error)}`, {
@@ -550,33 +669,55 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       return;
     }
     if (!Array.isArray(message) || message.length !== 3) {
-      this.#onMalformed(message);
+      this.#onMalformed(message, frame);
       return;
     }
+    this.#decodedAny = true;
     const type = message[0];
     if (type === REQUEST) {
-      if (this.#state !== OPEN) return;
+      if (this.#state !== OPEN || this.#draining) {
+        this.#refuse(message[1]);
+        return;
+      }
       const request = new IncomingRequest(this, message[1], message[2]);
+      this.#link(request);
       const handler = this.#handler;
       if (handler !== undefined) this.#dispatch(handler, request);
       else if (this.#receivers.length > 0) this.#receivers.shift()!.resolve(request);
       else this.#requests.push(request);
     } else if (type === RESULT) {
       const call = this.#calls.take(message[1]);
-      if (call === undefined) return; // Unknown or given up on: drop it.
+      if (call === undefined) return this.#dropReply(message[1]);
       if (call.heapIndex >= 0 || call.signal !== undefined) call.disarm();
       call.resolve(message[2]);
     } else if (type === EXCEPTION) {
       const call = this.#calls.take(message[1]);
-      if (call === undefined) return;
+      if (call === undefined) return this.#dropReply(message[1]);
       if (call.heapIndex >= 0 || call.signal !== undefined) call.disarm();
       const text = message[2];
       call.reject(
         new RemoteException(this.#peer, typeof text === "string" ? text : describe(text)),
       );
     } else {
-      this.#onMalformed(message);
+      this.#onMalformed(message, frame);
     }
+  }
+
+  /** A request that arrived while closing: refused, so the caller need not wait. */
+  #refuse(id: unknown): void {
+    if (this.#state !== OPEN) return;
+    this.#writeReply(
+      id,
+      EXCEPTION,
+      new ShutdownError(`${this.localAddress} is shutting down and takes no new calls`),
+    );
+  }
+
+  /** A reply to no pending call: dropped, and reported (nobody else will hear of it). */
+  #dropReply(id: unknown): void {
+    if (this.#state !== OPEN) return;
+    const givenUp = typeof id === "number" && Number.isInteger(id) && id >= 0 && id < this.#nextId;
+    this.#report(new LateReplyError(this.#peer, id, givenUp));
   }
 
   #dispatch(handler: RequestHandler, request: IncomingRequest): void {
@@ -594,18 +735,35 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
   #onUndecodable(frame: Uint8Array, error: unknown): void {
     const head = recoverHead(this.#codecClass, this.codec.name, frame);
     if (head?.type === REQUEST) {
-      this.#writeReply(
-        head.id,
-        EXCEPTION,
-        new ProtocolError(`Cannot decode request ${describe(head.id)}: ${errorText(error)}`, {
-          cause: error,
-        }),
+      const problem = new ProtocolError(
+        `Cannot decode request ${describe(head.id)}: ${errorText(error)}`,
+        { cause: error },
       );
+      if (this.#writeReply(head.id, EXCEPTION, problem)) {
+        this.#report(
+          new ProtocolError(
+            `Answered an undecodable request ${describe(head.id)} from ${this.#peer} with an ` +
+              `error: ${errorText(error)}`,
+            { cause: error },
+          ),
+        );
+      }
       return;
     }
     if (head !== undefined && (head.type === RESULT || head.type === EXCEPTION)) {
       const call = this.#calls.take(head.id);
-      if (call === undefined) return;
+      if (call === undefined) {
+        if (this.#state === OPEN) {
+          this.#report(
+            new ProtocolError(
+              `Dropped an undecodable reply from ${this.#peer} to call ${describe(head.id)}, ` +
+                `which is not pending: ${errorText(error)}`,
+              { cause: error },
+            ),
+          );
+        }
+        return;
+      }
       call.disarm();
       call.reject(
         new ProtocolError(
@@ -615,22 +773,44 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       );
       return;
     }
-    this.#terminate(
-      new ProtocolError(
-        `Closed the connection to ${this.#peer}: cannot decode a message: ${errorText(error)}`,
-        { cause: error },
-      ),
-    );
+    this.#closeOnBadFrame(frame, `cannot decode a message: ${errorText(error)}`, error, true);
   }
 
   /** A message that decoded but is not `[type, id, content]` with a known type. */
-  #onMalformed(message: unknown): void {
+  #onMalformed(message: unknown, frame: Uint8Array): void {
     const problem = `expected [type, id, content] with type 0, 1 or 2, got ${describe(message)}`;
     if (Array.isArray(message) && message.length >= 2 && message[0] === REQUEST) {
-      this.#writeReply(message[1], EXCEPTION, new ProtocolError(`Malformed request: ${problem}`));
+      if (
+        this.#writeReply(message[1], EXCEPTION, new ProtocolError(`Malformed request: ${problem}`))
+      ) {
+        this.#report(
+          new ProtocolError(
+            `Answered a malformed request from ${this.#peer} with an error: ${problem}`,
+          ),
+        );
+      }
       return;
     }
-    this.#terminate(new ProtocolError(`Closed the connection to ${this.#peer}: ${problem}`));
+    this.#closeOnBadFrame(frame, problem, undefined, false);
+  }
+
+  /**
+   * Closes the connection over a frame that is no message. When the first
+   * frame does not decode, the peer probably uses another codec: the error
+   * says so, and an EXCEPTION in our codec tells the peer, whose decoder
+   * then fails on its first frame too and says the same to its callers.
+   */
+  #closeOnBadFrame(frame: Uint8Array, problem: string, cause: unknown, undecodable: boolean): void {
+    if (this.#state !== OPEN) return;
+    const first = undecodable && !this.#decodedAny;
+    const reason = new ProtocolError(
+      `Closed the connection to ${this.#peer}: ` +
+        (first ? mismatchText(this.codec.name, frame, problem) : problem),
+      { cause },
+    );
+    if (first) this.#writeReply(null, EXCEPTION, reason);
+    this.#report(reason);
+    this.#terminate(reason);
   }
 
   #onWriteError(error: unknown): void {
@@ -662,6 +842,8 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     for (const receiver of receivers) receiver.reject(failure);
     this.#requests = [];
     this.#requestsHead = 0;
+    this.#inbound = undefined;
+    this.#drained?.resolve();
     this.#resolveClosed(reason);
     this.#shutdown = this.#closeConnection();
   }

@@ -8,6 +8,7 @@
 import { DenomasError } from "../errors.ts";
 
 export { CodecError } from "../codecs/codec.ts";
+export { ShutdownError } from "../errors.ts";
 
 /**
  * The peer answered a request with an EXCEPTION reply.
@@ -160,6 +161,53 @@ export class ConnectError extends DenomasError {
   constructor(address: string, reason: string, options?: ErrorOptions) {
     super(`Cannot connect to ${address}: ${reason}`, options);
     this.address = address;
+  }
+}
+
+/**
+ * A reply arrived for a call that is not pending: the caller gave up on it
+ * (it timed out or was aborted), or this side never made it. The reply is
+ * dropped and the connection stays; the channel reports this to its
+ * `onError` hook, since no caller is left to tell.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { LateReplyError } from "@denomas/denomas/channel";
+ *
+ * const error = new LateReplyError("127.0.0.1:5555", 7, true);
+ * assertEquals(error.callId, 7);
+ * assertEquals(
+ *   error.message,
+ *   "Dropped a reply from 127.0.0.1:5555 to call 7, which was given up on (it timed out or was aborted)",
+ * );
+ * ```
+ */
+export class LateReplyError extends DenomasError {
+  /** The peer's address, as this side sees it. */
+  readonly peer: string;
+  /** The id the reply carried. */
+  readonly callId: unknown;
+
+  /**
+   * Makes the error.
+   *
+   * @param peer The peer's address, as this side sees it.
+   * @param callId The id the reply carried.
+   * @param givenUp Whether this side made that call and gave up on it.
+   */
+  constructor(peer: string, callId: unknown, givenUp: boolean) {
+    const id = typeof callId === "number"
+      ? String(callId)
+      : JSON.stringify(callId) ?? String(callId);
+    super(
+      `Dropped a reply from ${peer} to call ${id}, ` +
+        (givenUp
+          ? "which was given up on (it timed out or was aborted)"
+          : "which this side never made"),
+    );
+    this.peer = peer;
+    this.callId = callId;
   }
 }
 

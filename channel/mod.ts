@@ -23,15 +23,23 @@
  * @module
  */
 export { type Address, AddressError, formatEndpoint, parseAddress } from "./address.ts";
-export { type CallOptions, Channel, type Request, type RequestHandler } from "./channel.ts";
+export {
+  type CallOptions,
+  Channel,
+  type CloseOptions,
+  type Request,
+  type RequestHandler,
+} from "./channel.ts";
 export { openConnection } from "./connect.ts";
 export {
   CodecError,
   ConnectError,
   ConnectionResetError,
   formatRemoteTraceback,
+  LateReplyError,
   ProtocolError,
   RemoteException,
+  ShutdownError,
 } from "./errors.ts";
 export { MAX_FRAME_SIZE } from "./frame.ts";
 export { LocalTransport, localTransport } from "./local.ts";
@@ -57,6 +65,7 @@ export type {
   Conn,
   Endpoint,
   Listener,
+  ListenOptions,
   PeerCertificate,
   PeerInfo,
   Transport,

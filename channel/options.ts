@@ -6,6 +6,7 @@
  */
 
 import type { CodecClass } from "../codecs/codec.ts";
+import type { ErrorHandler } from "../errors.ts";
 import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
 import type { Channel } from "./channel.ts";
 import { tcpTransport } from "./tcp.ts";
@@ -96,6 +97,31 @@ export interface ChannelOptions {
    * @default {HIGH_WATER_MARK} (1 MiB)
    */
   readonly highWaterMark?: number;
+  /**
+   * Receives what the channel notices but cannot throw to a caller: a frame
+   * from the peer that cannot be decoded (and the connection it closes, with
+   * a hint when the peer probably uses another codec), a reply to a call
+   * that was given up on ({@linkcode LateReplyError}). A server also reports
+   * here the connections it could not accept (e.g. a refused TLS handshake)
+   * and the channel handlers that failed.
+   *
+   * @default {logError} (one line to stderr)
+   *
+   * @example Collecting late replies
+   * ```ts
+   * import { ok as assert, rejects } from "node:assert/strict";
+   * import { LateReplyError, openConnection, startServer } from "@denomas/denomas/channel";
+   *
+   * await using server = await startServer(["127.0.0.1", 0], (channel) => {
+   *   channel.serve((request) => setTimeout(() => request.reply("late"), 50));
+   * });
+   * const reported = Promise.withResolvers<Error>();
+   * await using channel = await openConnection(server.address, { onError: reported.resolve });
+   * await rejects(channel.send("ping", { timeout: 1 }));
+   * assert((await reported.promise) instanceof LateReplyError);
+   * ```
+   */
+  readonly onError?: ErrorHandler;
 }
 
 /** Options for opening or accepting connections. */

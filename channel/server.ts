@@ -5,7 +5,8 @@
  */
 
 import { type Address, formatEndpoint, parseAddress } from "./address.ts";
-import { Channel } from "./channel.ts";
+import { DenomasError, type ErrorHandler, logError } from "../errors.ts";
+import { Channel, type CloseOptions } from "./channel.ts";
 import { selectTransport, type ServerOptions } from "./options.ts";
 import type { Conn, Endpoint, Listener } from "./transport.ts";
 
@@ -27,11 +28,34 @@ export interface ChannelServer extends AsyncDisposable {
   readonly channels: ReadonlySet<Channel>;
   /**
    * Stops listening (removing a Unix socket file) and closes every open
-   * channel. Idempotent.
+   * channel. With a grace period (`options.timeout`, milliseconds), the
+   * requests being answered may finish first while new ones are refused;
+   * those still unanswered then get a `ShutdownError` reply (see
+   * {@linkcode Channel.close}). Idempotent.
    *
+   * @param options The grace period for the requests being answered.
    * @returns Resolves when the listener and every channel are closed.
+   *
+   * @example A grace period lets a slow call finish
+   * ```ts
+   * import { strictEqual as assertEquals } from "node:assert/strict";
+   * import { openConnection, startServer } from "@denomas/denomas/channel";
+   *
+   * const received = Promise.withResolvers<void>();
+   * await using server = await startServer(["127.0.0.1", 0], (channel) => {
+   *   channel.serve((request) => {
+   *     received.resolve();
+   *     setTimeout(() => request.reply("done"), 20);
+   *   });
+   * });
+   * await using channel = await openConnection(server.address);
+   * const reply = channel.send("slow");
+   * await received.promise;
+   * await server.close({ timeout: 5_000 });
+   * assertEquals(await reply, "done");
+   * ```
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -66,7 +90,9 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<ChannelServer> {
   const endpoint = parseAddress(address);
-  const listener = await selectTransport(endpoint, options).listen(endpoint);
+  const listener = await selectTransport(endpoint, options).listen(endpoint, {
+    onError: options.onError,
+  });
   return new Server(listener, onChannel, options);
 }
 
@@ -77,6 +103,7 @@ class Server implements ChannelServer {
   readonly #listener: Listener;
   readonly #onChannel: ChannelHandler;
   readonly #options: ServerOptions;
+  readonly #onError: ErrorHandler;
   readonly #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
 
@@ -86,6 +113,7 @@ class Server implements ChannelServer {
     this.address = formatEndpoint(listener.endpoint);
     this.#onChannel = onChannel;
     this.#options = options;
+    this.#onError = options.onError ?? logError;
     this.#accepting = this.#accept();
   }
 
@@ -98,7 +126,7 @@ class Server implements ChannelServer {
         if (this.#closing !== undefined) return;
         // A failed handshake or an aborted connection costs only that connection.
         if (isPerConnectionError(error)) continue;
-        console.error(`denomas: server at ${this.address} stopped accepting:`, error);
+        this.#report(`The server at ${this.address} stopped accepting connections`, error);
         return;
       }
       this.#open(conn);
@@ -111,7 +139,10 @@ class Server implements ChannelServer {
       channel = new Channel(conn, this.#options);
     } catch (error) {
       conn.close();
-      console.error(`denomas: cannot start a channel to ${conn.peer.address}:`, error);
+      this.#report(
+        `The server at ${this.address} cannot start a channel to ${conn.peer.address}`,
+        error,
+      );
       return;
     }
     const channels = this.channels;
@@ -121,33 +152,44 @@ class Server implements ChannelServer {
     try {
       result = this.#onChannel(channel);
     } catch (error) {
-      onHandlerError(channel, error);
+      this.#onHandlerError(channel, error);
       return;
     }
-    if (result instanceof Promise) result.catch((error) => onHandlerError(channel, error));
+    if (result instanceof Promise) result.catch((error) => this.#onHandlerError(channel, error));
   }
 
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  close(options?: CloseOptions): Promise<void> {
+    this.#closing ??= this.#close(options);
     return this.#closing;
   }
 
-  async #close(): Promise<void> {
+  async #close(options: CloseOptions | undefined): Promise<void> {
     this.#listener.close();
     await this.#accepting;
-    await Promise.all([...this.channels].map((channel) => channel.close()));
+    await Promise.all([...this.channels].map((channel) => channel.close(options)));
+  }
+
+  #onHandlerError(channel: Channel, error: unknown): void {
+    if (!channel.isClosed) {
+      this.#report(`The channel handler for ${channel.peer.address} failed`, error);
+    }
+    void channel.close();
+  }
+
+  /** Reports `error` as `what` to the `onError` hook; a hook that throws is logged. */
+  #report(what: string, error: unknown): void {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const report = new DenomasError(`${what}: ${text}`, { cause: error });
+    try {
+      this.#onError(report);
+    } catch (failure) {
+      logError(failure instanceof Error ? failure : new Error(String(failure)));
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function onHandlerError(channel: Channel, error: unknown): void {
-  if (!channel.isClosed) {
-    console.error(`denomas: channel handler for ${channel.peer.address} failed:`, error);
-  }
-  void channel.close();
 }
 
 function isPerConnectionError(error: unknown): boolean {

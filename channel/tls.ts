@@ -39,7 +39,7 @@ import { type ResolvedTlsPair, resolveTlsOptions } from "./_tls_config.ts";
 import { connectTls } from "./_tls_client.ts";
 import { TlsConfigError, type TlsHandshakeError } from "./_tls_errors.ts";
 import { listenTls } from "./_tls_server.ts";
-import type { Conn, Endpoint, Listener, Transport } from "./transport.ts";
+import type { Conn, Endpoint, Listener, ListenOptions, Transport } from "./transport.ts";
 
 export { TlsConfigError, TlsHandshakeError } from "./_tls_errors.ts";
 export { DEFAULT_HANDSHAKE_TIMEOUT } from "./_tls_config.ts";
@@ -87,7 +87,7 @@ export interface TlsSettings {
    * client certificate, a wrong CA, an expired certificate, a plaintext
    * client, a timeout). Such connections never reach the channel.
    *
-   * @default {a `console.warn` of the error message}
+   * @default {the server's `onError` hook (`logError`: one line to stderr)}
    */
   readonly onHandshakeError?: (error: TlsHandshakeError) => void;
 }
@@ -176,9 +176,9 @@ class TlsTransport implements Transport {
     return connectTls(endpoint, settings, signal);
   }
 
-  listen(endpoint: Endpoint): Promise<Listener> {
+  listen(endpoint: Endpoint, options?: ListenOptions): Promise<Listener> {
     const settings = this.#settings.server;
     if (settings instanceof TlsConfigError) return Promise.reject(settings);
-    return listenTls(endpoint, settings);
+    return listenTls(endpoint, settings, options?.onError);
   }
 }

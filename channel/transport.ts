@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ErrorHandler } from "../errors.ts";
+
 /** Where to listen or connect, after parsing. */
 export type Endpoint =
   | { readonly transport: "tcp"; readonly hostname: string; readonly port: number }
@@ -58,10 +60,21 @@ export interface Listener extends AsyncIterable<Conn> {
   close(): void;
 }
 
+/** Options of {@linkcode Transport.listen}. */
+export interface ListenOptions {
+  /**
+   * Receives the connections the listener refused without handing them out
+   * (e.g. a failed TLS handshake). The channel server passes its `onError`.
+   *
+   * @default {logError}
+   */
+  readonly onError?: ErrorHandler;
+}
+
 /** A way to open connections and listen for them. */
 export interface Transport {
   /** Opens one connection, or rejects (at once when `signal` aborts). */
   connect(endpoint: Endpoint, signal?: AbortSignal): Promise<Conn>;
-  /** Binds a listener. */
-  listen(endpoint: Endpoint): Promise<Listener>;
+  /** Binds a listener; `options.onError` hears of connections it refused. */
+  listen(endpoint: Endpoint, options?: ListenOptions): Promise<Listener>;
 }

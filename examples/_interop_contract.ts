@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Agent } from "../agent/mod.ts";
+import { Agent, ShutdownError } from "../agent/mod.ts";
+import { RealtimeClock } from "../clocks/mod.ts";
 import { type CodecClass, Json, MsgPack } from "../codecs/mod.ts";
 import { MsgPackBlosc } from "../codecs/blosc/mod.ts";
 import { expose } from "../rpc/mod.ts";
@@ -18,6 +19,8 @@ export const CODECS: Readonly<Record<string, CodecClass>> = {
   msgpack: MsgPack,
   msgpackblosc: MsgPackBlosc,
 };
+
+const REALTIME = new RealtimeClock();
 
 /** The longest `sleep(t, v)` the contract allows, in seconds. */
 export const MAX_SLEEP = 10;
@@ -69,30 +72,69 @@ export class Sub {
   }
 }
 
-/** Sleeps `t` seconds on the real clock. */
-function delay<T>(t: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(() => resolve(value), t * 1000));
+/** Python's type name of a decoded value, for `TypeError` messages. */
+function pythonType(value: unknown): string {
+  if (value === null || value === undefined) return "NoneType";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "bigint") return "int";
+  if (typeof value === "number") return Number.isSafeInteger(value) ? "int" : "float";
+  if (typeof value === "string") return "str";
+  if (Array.isArray(value)) return "list";
+  if (value instanceof Uint8Array) return "bytes";
+  if (value instanceof Map || Object.getPrototypeOf(value) === Object.prototype) return "dict";
+  return (value as object).constructor?.name ?? "object";
 }
 
-/**
- * `a + b` with Python's integers: a `bigint` and an integral number add up
- * exactly, and a result in the safe range is a number again (as the codecs
- * would decode it).
- */
-function addNumbers(a: number | bigint, b: number | bigint): number | bigint {
-  if (typeof a === "number" && typeof b === "number") return a + b;
-  if (typeof a === "bigint" && typeof b === "bigint") return normalize(a + b);
-  const [big, other] = typeof a === "bigint" ? [a, b as number] : [b as bigint, a as number];
-  if (typeof other !== "number" || typeof big !== "bigint") {
-    throw new TypeError(`add() takes numbers, got ${typeof a} and ${typeof b}`);
-  }
-  return Number.isInteger(other) ? normalize(big + BigInt(other)) : Number(big) + other;
+/** A Python integer as a `bigint` (`bool` counts as 0 or 1), or `undefined` for other values. */
+function asInt(value: unknown): bigint | undefined {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "boolean") return value ? 1n : 0n;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+  return undefined;
 }
 
+function isNumeric(value: unknown): value is number | bigint | boolean {
+  return typeof value === "number" || typeof value === "bigint" || typeof value === "boolean";
+}
+
+/** A result in the safe range is a number again, as the codecs would decode it. */
 function normalize(n: bigint): number | bigint {
   return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(n)
     : n;
+}
+
+/**
+ * `a + b` as Python computes it for decoded values: integers of any size add
+ * exactly (a number outside the safe range came as a Python float, so it
+ * adds as one), strings, lists and bytes concatenate, and anything else is
+ * a `TypeError` worded like Python's.
+ *
+ * @throws {TypeError} for operands Python's `+` does not take together.
+ */
+export function pythonAdd(a: unknown, b: unknown): unknown {
+  if (isNumeric(a) && isNumeric(b)) {
+    const x = asInt(a);
+    const y = asInt(b);
+    if (x !== undefined && y !== undefined) return normalize(x + y);
+    return Number(a) + Number(b);
+  }
+  if (typeof a === "string" && typeof b === "string") return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    const joined = new Uint8Array(a.length + b.length);
+    joined.set(a);
+    joined.set(b, a.length);
+    return joined;
+  }
+  if (typeof a === "string" || Array.isArray(a)) {
+    const kind = pythonType(a);
+    throw new TypeError(`can only concatenate ${kind} (not "${pythonType(b)}") to ${kind}`);
+  }
+  if (a instanceof Uint8Array) throw new TypeError(`can't concat ${pythonType(b)} to bytes`);
+  throw new TypeError(
+    `unsupported operand type(s) for +: '${pythonType(a)}' and '${pythonType(b)}'`,
+  );
 }
 
 // deno-lint-ignore no-explicit-any
@@ -108,10 +150,13 @@ export function withContract<B extends Constructor>(Base: B) {
     @expose
     readonly sub: Sub = new Sub();
 
-    /** Adds two numbers; integers of any size, as Python does. */
+    /**
+     * `a + b` with Python's `+`: numbers (integers of any size), and
+     * strings, lists or bytes concatenated; else a `TypeError`.
+     */
     @expose
-    add(a: number | bigint, b: number | bigint): number | bigint {
-      return addNumbers(a, b);
+    add(a: unknown, b: unknown): unknown {
+      return pythonAdd(a, b);
     }
 
     /** Returns `x` unchanged. */
@@ -149,14 +194,25 @@ export function withContract<B extends Constructor>(Base: B) {
 
     /** How `sleep` waits; agents override it to use their clock. */
     wait<T>(t: number, value: T): Promise<T> {
-      return delay(t, value);
+      return REALTIME.sleep(t, value);
     }
   }
   return Contract;
 }
 
 /** The contract as a plain RPC service. */
-export class InteropService extends withContract(class {}) {}
+export class InteropService extends withContract(class {}) {
+  readonly #stopping = new AbortController();
+
+  /** Ends the sleeps still running, e.g. once the server shut down (not exposed). */
+  stop(): void {
+    this.#stopping.abort(new ShutdownError("The interop service stopped"));
+  }
+
+  override wait<T>(t: number, value: T): Promise<T> {
+    return REALTIME.sleep(t, value, { signal: this.#stopping.signal });
+  }
+}
 
 /** The contract as an agent; `now()` returns the container clock's date. */
 export class InteropAgent extends withContract(Agent) {

@@ -115,6 +115,19 @@ const CHECKS: Check[] = [
     run: async (peer) => strictEqual(await peer.call("add", [2n ** 53n, 1n]), 2n ** 53n + 1n),
   },
   {
+    name: "add() follows Python's +: 'ab' + 'cd' is 'abcd', [1] + [2, 3] is [1, 2, 3]",
+    run: async (peer) => {
+      strictEqual(await peer.call("add", ["ab", "cd"]), "abcd");
+      deepStrictEqual(await peer.call("add", [[1], [2, 3]]), [1, 2, 3]);
+      strictEqual(await peer.call("add", [2 ** 52, 2 ** 52]), 2n ** 53n);
+      strictEqual(await peer.call("add", [1, 0.5]), 1.5);
+    },
+  },
+  {
+    name: "add(1, 'a') gives an EXCEPTION reply naming TypeError, as Python's + does",
+    run: (peer) => expectRemoteError(peer.call("add", [1, "a"]), "TypeError", "'int' and 'str'"),
+  },
+  {
     name: "fail() gives an EXCEPTION reply naming ValueError and 'fail() was called'",
     run: (peer) => expectRemoteError(peer.call("fail", []), "ValueError", "fail() was called"),
   },

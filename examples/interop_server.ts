@@ -10,11 +10,14 @@
  * Options: `--host H` (default `127.0.0.1`), `--port P` (default `0`, a free
  * port), `--codec json|msgpack|msgpackblosc` (default `json`), `--agents`
  * (a container whose agents `0` and `1` both serve the contract, instead of
- * a plain RPC server), `--seconds S` (stop by itself after `S` seconds).
+ * a plain RPC server), `--seconds S` (stop by itself after `S` seconds),
+ * `--grace MS` (the grace period of the shutdown, default 500 ms).
  *
  * Prints `READY <address>` once it listens: `host:port` for the RPC server,
  * the container URL `tcp://host:port` for agents (agent URLs add `/0` and
- * `/1`). Exits with status 0 on SIGINT, SIGTERM or when the time is up.
+ * `/1`). Exits with status 0 on SIGINT, SIGTERM or when the time is up: it
+ * stops accepting, lets pending calls finish within the grace period, and
+ * answers the rest (e.g. a `sleep(10, x)`) with a `ShutdownError`.
  *
  * @module
  */
@@ -32,12 +35,18 @@ const { values } = parseArgs({
     codec: { type: "string", default: "json" },
     agents: { type: "boolean", default: false },
     seconds: { type: "string" },
+    grace: { type: "string", default: "500" },
   },
 });
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be an integer in 0..65535, got ${values.port}`);
+  Deno.exit(2);
+}
+const grace = Number(values.grace);
+if (!(grace >= 0)) {
+  console.error(`--grace must be a non-negative number of milliseconds, got ${values.grace}`);
   Deno.exit(2);
 }
 const codec = codecByName(values.codec);
@@ -49,11 +58,15 @@ if (values.agents) {
   new InteropAgent(container);
   new InteropAgent(container);
   address = container.url;
-  close = () => container.shutdown();
+  close = () => container.shutdown({ timeout: grace });
 } else {
-  const server = await startServer([values.host, port], new InteropService(), { codec });
+  const service = new InteropService();
+  const server = await startServer([values.host, port], service, { codec });
   address = server.address;
-  close = () => server.close();
+  close = async () => {
+    await server.close({ timeout: grace });
+    service.stop();
+  };
 }
 
 const stopped = Promise.withResolvers<string>();

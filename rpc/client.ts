@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Channel } from "../channel/channel.ts";
+import { type Channel, type CloseOptions, reportError } from "../channel/channel.ts";
+import { DenomasError } from "../errors.ts";
 import type { PeerInfo } from "../channel/transport.ts";
 import { type Connection, connectionOf } from "./_connection.ts";
 import { proxySerializer } from "./proxy_serializer.ts";
@@ -97,7 +98,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
       if (reason === undefined) return;
       const callbacks = this.#resetCallbacks;
       this.#resetCallbacks = undefined;
-      for (const callback of callbacks ?? []) notify(callback, reason);
+      for (const callback of callbacks ?? []) notify(channel, callback, reason);
     });
   }
 
@@ -150,7 +151,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   onConnectionReset(callback: (error: Error) => void): void {
     if (this.#resetCallbacks === undefined && this.channel.isClosed) {
       this.channel.closed.then((reason) => {
-        if (reason !== undefined) notify(callback, reason);
+        if (reason !== undefined) notify(this.channel, callback, reason);
       });
       return;
     }
@@ -158,13 +159,16 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   }
 
   /**
-   * Closes the connection. Pending calls in both directions fail with a
-   * `ConnectionResetError`. Idempotent.
+   * Closes the connection. Pending calls to the peer fail with a
+   * `ConnectionResetError`; calls from the peer still being answered get a
+   * `ShutdownError`, after a grace period when `options.timeout` is given
+   * (see `Channel.close`). Idempotent.
    *
+   * @param options The grace period for the peer's calls being answered.
    * @returns Resolves once the connection is closed.
    */
-  close(): Promise<void> {
-    return this.channel.close();
+  close(options?: CloseOptions): Promise<void> {
+    return this.channel.close(options);
   }
 
   /** Closes the connection, see {@linkcode RpcClient.close}. */
@@ -173,11 +177,20 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
   }
 }
 
-/** Calls an `onConnectionReset` callback; an error it throws is logged, not lost. */
-function notify(callback: (error: Error) => void, reason: Error): void {
+/** Calls an `onConnectionReset` callback; an error it throws goes to the channel's `onError`. */
+function notify(channel: Channel, callback: (error: Error) => void, reason: Error): void {
   try {
     callback(reason);
   } catch (error) {
-    console.error("denomas: an onConnectionReset callback failed:", error);
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    reportError(
+      channel,
+      new DenomasError(
+        `An onConnectionReset callback for ${channel.peer.address} failed: ${what}`,
+        {
+          cause: error,
+        },
+      ),
+    );
   }
 }

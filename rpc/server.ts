@@ -5,6 +5,7 @@
  */
 
 import type { Address } from "../channel/address.ts";
+import type { CloseOptions } from "../channel/channel.ts";
 import type { ServerOptions } from "../channel/options.ts";
 import { startServer as startChannelServer } from "../channel/server.ts";
 import type { Endpoint } from "../channel/transport.ts";
@@ -39,11 +40,42 @@ export interface RpcServer extends AsyncDisposable {
   /** The connections currently open. */
   readonly clients: ReadonlySet<RpcClient>;
   /**
-   * Stops listening and closes every connection. Idempotent.
+   * Stops listening and closes every connection. With a grace period
+   * (`options.timeout`, milliseconds), calls being answered may finish
+   * first while new ones are refused; callers of those still unanswered
+   * then get a `ShutdownError`. Idempotent.
    *
+   * @param options The grace period for the calls being answered.
    * @returns Resolves when the listener and every connection are closed.
+   *
+   * @example Shutting down with a grace period
+   * ```ts
+   * import { ok as assert, rejects } from "node:assert/strict";
+   * import { RemoteException } from "@denomas/denomas/channel";
+   * import { expose, openConnection, startServer } from "@denomas/denomas/rpc";
+   *
+   * const started = Promise.withResolvers<void>();
+   * class Slow {
+   *   @expose
+   *   wait(): Promise<never> {
+   *     started.resolve();
+   *     return new Promise(() => {}); // never answers by itself
+   *   }
+   * }
+   * await using server = await startServer(["127.0.0.1", 0], new Slow());
+   * await using client = await openConnection<Slow>(server.address);
+   * const call = client.remote.wait();
+   * await started.promise;
+   * await server.close({ timeout: 10 });
+   * await rejects(call, (error) => {
+   *   assert(error instanceof RemoteException);
+   *   assert(error.remoteTraceback.includes("ShutdownError: "));
+   *   assert(error.remoteTraceback.includes("timed out after 10 ms"));
+   *   return true;
+   * });
+   * ```
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -98,7 +130,7 @@ export async function startServer(
     endpoint: server.endpoint,
     address: server.address,
     clients,
-    close: () => server.close(),
+    close: (closeOptions) => server.close(closeOptions),
     [Symbol.asyncDispose]: () => server.close(),
   };
 }

@@ -5,8 +5,11 @@
  * @module
  */
 
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { Container } from "../agent/mod.ts";
+import { RemoteException } from "../channel/mod.ts";
+import { openConnection } from "../rpc/mod.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SERVER = fileURLToPath(new URL("../examples/interop_server.ts", import.meta.url));
@@ -144,7 +147,7 @@ Deno.test("interop client passes every check against the RPC server, with each c
     ok(/^127\.0\.0\.1:\d+$/.test(server.address), server.address);
     assertAllPassed(
       await runClient([server.address, "--codec", codec]),
-      codec === "json" ? 21 : 23,
+      codec === "json" ? 23 : 25,
     );
   });
 });
@@ -159,7 +162,7 @@ Deno.test("interop client passes every check against agents 0 and 1, with each c
       "--codec",
       codec,
     ]);
-    assertAllPassed(result, codec === "json" ? 48 : 52);
+    assertAllPassed(result, codec === "json" ? 52 : 56);
     ok(result.lines.some((line) => line.startsWith(`PASS [${server.address}/1] callback(`)));
   });
 });
@@ -183,6 +186,44 @@ Deno.test({
     const { status, stderr } = await server.stop(signal);
     strictEqual(status.code, 0, stderr);
     ok(stderr.includes(`stopped (${signal})`), stderr);
+  }
+});
+
+/** Expects the EXCEPTION reply of a call cut short by the server's shutdown. */
+function isShutdownReply(error: unknown): boolean {
+  ok(error instanceof RemoteException, String(error));
+  ok(/ShutdownError: .*shut down/.test(error.remoteTraceback), error.remoteTraceback);
+  return true;
+}
+
+Deno.test({
+  name:
+    "interop server exits on SIGTERM without waiting for a pending sleep(10, x); the call fails",
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  {
+    await using server = await startInteropServer(["--grace", "100"]);
+    await using client = await openConnection(server.address);
+    const sleeping = rejects(client.call("sleep", [10, "x"]), isShutdownReply);
+    // Requests are dispatched in order: once add() answers, sleep() is pending.
+    strictEqual(await client.call("add", [1, 2]), 3);
+    const { status, stderr } = await server.stop("SIGTERM");
+    await sleeping;
+    strictEqual(status.code, 0, stderr);
+    ok(stderr.includes("stopped (SIGTERM)"), stderr);
+  }
+  {
+    await using server = await startInteropServer(["--agents", "--grace", "100"]);
+    await using container = await Container.create(["127.0.0.1", 0]);
+    const agent = await container.connect<{
+      sleep(t: number, v: string): Promise<string>;
+      add(a: number, b: number): Promise<number>;
+    }>(`${server.address}/0`);
+    const sleeping = rejects(agent.sleep(10, "x"), isShutdownReply);
+    strictEqual(await agent.add(1, 2), 3);
+    const { status, stderr } = await server.stop("SIGTERM");
+    await sleeping;
+    strictEqual(status.code, 0, stderr);
   }
 });
 

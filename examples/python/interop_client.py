@@ -113,6 +113,12 @@ def checks(call, service, sub_service, codec, agent):
     async def kwargs():
         assert await call("add", a=2, b=3) == 5
 
+    async def python_plus():
+        assert await call("add", "ab", "cd") == "abcd"
+        assert lists(await call("add", [1], [2, 3])) == [1, 2, 3]
+        assert await call("add", 2**62, 2**62) == 2**63
+        await expect_error(call("add", 1, "a"), "TypeError", "'int' and 'str'")
+
     async def fail():
         await expect_error(call("fail"), "ValueError", "fail() was called")
 
@@ -126,6 +132,8 @@ def checks(call, service, sub_service, codec, agent):
 
     result = [
         ("add(a=2, b=3) with keyword arguments is 5", kwargs),
+        ("add() follows Python's +: strings and lists concatenate, int + str is a TypeError",
+         python_plus),
         ("echo(x) returns maps, lists, strings, numbers and None unchanged", values),
         ("big integers stay exact", big_ints),
         ("fail() gives an EXCEPTION reply naming ValueError", fail),

@@ -1,0 +1,26 @@
+/**
+ * Collects what an `onError` hook reports, so tests can wait for a report.
+ *
+ * @module
+ */
+
+/** The errors an `onError` hook received, in order. */
+export class Reports {
+  readonly errors: Error[] = [];
+  #waiters: (() => void)[] = [];
+
+  /** Pass as `onError`. */
+  readonly push = (error: Error): void => {
+    this.errors.push(error);
+    for (const wake of this.#waiters.splice(0)) wake();
+  };
+
+  /** Resolves with the first report that `match` accepts, once it has arrived. */
+  async find(match: (error: Error) => boolean): Promise<Error> {
+    for (;;) {
+      const found = this.errors.find(match);
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+}
