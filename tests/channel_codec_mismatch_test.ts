@@ -10,7 +10,7 @@ import { ok as assert, rejects as assertRejects } from "node:assert/strict";
 import { openConnection, ProtocolError, startServer } from "../channel/mod.ts";
 import { type CodecClass, Json, MsgPack } from "../codecs/mod.ts";
 import { MsgPackBlosc } from "../codecs/blosc/mod.ts";
-import { openConnection as openRpc, startServer as startRpc } from "../rpc/mod.ts";
+import { expose, openConnection as openRpc, startServer as startRpc } from "../rpc/mod.ts";
 import { Reports } from "./_reports.ts";
 
 const PAIRS: [client: CodecClass, server: CodecClass, clientLabel: string, serverLabel: string][] =
@@ -65,7 +65,9 @@ for (const [clientCodec, serverCodec, ours, theirs] of PAIRS) {
 
 Deno.test("an RPC call between JSON and MsgPack peers names the codec, not just a closed connection", async () => {
   const reports = new Reports();
-  await using server = await startRpc(["127.0.0.1", 0], { add: (a: number, b: number) => a + b }, {
+  await using server = await startRpc(["127.0.0.1", 0], {
+    add: expose((a: number, b: number) => a + b),
+  }, {
     codec: MsgPack,
     onError: reports.push,
   });

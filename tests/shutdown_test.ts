@@ -109,11 +109,11 @@ Deno.test("a graceful close ends early when the peer goes away", async () => {
 Deno.test("an RPC server closed with a grace period fails a hanging call with a ShutdownError", async () => {
   const started = Promise.withResolvers<void>();
   const service = {
-    hang: () => {
+    hang: expose(() => {
       started.resolve();
       return new Promise(() => {});
-    },
-    add: (a: number, b: number) => a + b,
+    }),
+    add: expose((a: number, b: number) => a + b),
   };
   await using server = await startRpc(["127.0.0.1", 0], service);
   await using client = await openRpc<typeof service>(server.address);
