@@ -6,7 +6,7 @@
 
 import type { ConnectionOptions } from "./options.ts";
 import { tcpTransport } from "./tcp.ts";
-import { tlsTransport } from "./tls.ts";
+import { tlsTransport } from "./tls/mod.ts";
 import type { Endpoint, Transport } from "./transport.ts";
 
 /**

@@ -70,12 +70,21 @@ export type {
 } from "../codecs/serializers.ts";
 export { type ChannelHandler, type ChannelServer, startServer } from "./server.ts";
 export { tcpTransport } from "./tcp.ts";
-// The TLS module decides its own public surface.
-export * from "./tls.ts";
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  TlsConfigError,
+  type TlsFailure,
+  TlsHandshakeError,
+  type TlsOptions,
+  type TlsPairOptions,
+  type TlsSettings,
+  tlsTransport,
+} from "./tls/mod.ts";
 export type {
   Conn,
   Endpoint,
   Listener,
+  ListenOptions,
   PeerCertificate,
   PeerInfo,
   Transport,

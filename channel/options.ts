@@ -8,7 +8,7 @@
 import type { CodecClass } from "../codecs/codec.ts";
 import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
 import type { Channel } from "./channel.ts";
-import type { TlsOptions } from "./tls.ts";
+import type { TlsOptions } from "./tls/mod.ts";
 import type { Transport } from "./transport.ts";
 
 /** The default for {@linkcode ChannelOptions.highWaterMark}: 1 MiB. */

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ErrorHandler } from "../errors.ts";
+
 /** Where to listen or connect, after parsing. */
 export type Endpoint =
   | { readonly transport: "tcp"; readonly hostname: string; readonly port: number }
@@ -58,10 +60,22 @@ export interface Listener extends AsyncIterable<Conn> {
   close(): void;
 }
 
+/** Options of {@linkcode Transport.listen}. */
+export interface ListenOptions {
+  /**
+   * Receives what goes wrong with a connection before it is accepted, e.g.
+   * a refused TLS handshake; such connections are never handed out. A
+   * server passes its own `onError` here.
+   *
+   * @default {logError}
+   */
+  readonly onError?: ErrorHandler;
+}
+
 /** A way to open connections and listen for them. */
 export interface Transport {
   /** Opens one connection, or rejects (at once when `signal` aborts). */
   connect(endpoint: Endpoint, signal?: AbortSignal): Promise<Conn>;
-  /** Binds a listener. */
-  listen(endpoint: Endpoint): Promise<Listener>;
+  /** Binds a listener; `options.onError` hears of connections that failed before `accept`. */
+  listen(endpoint: Endpoint, options?: ListenOptions): Promise<Listener>;
 }
