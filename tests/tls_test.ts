@@ -494,6 +494,70 @@ Deno.test("TLS client refuses a server whose certificate does not match the host
   );
 });
 
+Deno.test("TLS listener reports refusals to its listen onError, unless the settings have their own", async () => {
+  const fromListen = new HandshakeErrors();
+  const listener = await tlsTransport(settings("server")).listen(LOOPBACK, {
+    onError: fromListen.push,
+  });
+  try {
+    await clientFailure(tlsTransport(settings("other_client")), portOf(listener));
+    const seen = await fromListen.nth(0);
+    assert(seen instanceof TlsHandshakeError, String(seen));
+    assertEquals(seen.failure, "unknown-ca");
+  } finally {
+    listener.close();
+  }
+
+  const fromSettings = new HandshakeErrors();
+  const unused = new HandshakeErrors();
+  const own = await tlsTransport(serverSettings(fromSettings)).listen(LOOPBACK, {
+    onError: unused.push,
+  });
+  try {
+    await clientFailure(tlsTransport(settings("expired_client")), portOf(own));
+    assertEquals((await fromSettings.nth(0) as TlsHandshakeError).failure, "expired");
+    assertEquals(unused.errors.length, 0);
+  } finally {
+    own.close();
+  }
+});
+
+Deno.test("TLS listener logs refusals with logError by default, and survives a throwing onError", async () => {
+  const logged: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+  try {
+    const listener = await tlsTransport(settings("server")).listen(LOOPBACK);
+    try {
+      await clientFailure(tlsTransport(settings("v1_client")), portOf(listener));
+      while (logged.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert(
+        /^denomas: TlsHandshakeError: TLS handshake with 127\.0\.0\.1:\d+ failed \(this side is the server\): the client certificate "CN=denomas v1 client" is an X\.509 v1/
+          .test(logged[0]),
+        logged[0],
+      );
+    } finally {
+      listener.close();
+    }
+    logged.length = 0;
+    const throwing = await tlsTransport(settings("server", {
+      onError: () => {
+        throw new Error("handler broke");
+      },
+    })).listen(LOOPBACK);
+    try {
+      await clientFailure(tlsTransport(settings("other_client")), portOf(throwing));
+      while (logged.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert(/denomas: Error: handler broke/.test(logged[0]), logged[0]);
+      await assertServesGoodClient(throwing);
+    } finally {
+      throwing.close();
+    }
+  } finally {
+    console.error = original;
+  }
+});
+
 Deno.test("TLS server refuses a plaintext client and keeps serving", async () => {
   const errors = new HandshakeErrors();
   await withListener(serverSettings(errors), async (listener) => {
