@@ -137,9 +137,9 @@ export function connectTls(
 
 function ignore(): void {}
 
-/** The error for a connection the server ends before sending a byte. */
+/** The error for a connection the server ends (or resets) before sending a byte. */
 function earlyEnd(peer: string, settings: ResolvedTls, cause: Error | undefined): Error {
-  const [failure, reason]: [TlsFailure, string] = cause
+  const [failure, reason]: [TlsFailure, string] = cause && /fatal alert/i.test(cause.message)
     ? describeClientFailure(cause)
     : settings.cert === undefined
     ? [
