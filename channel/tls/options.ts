@@ -90,6 +90,8 @@ export type TlsOptions = TlsSettings | TlsPairOptions;
  *   which denomas refuses (see docs/tls.md).
  * - `"name-mismatch"`: (client) the server's certificate is not valid for
  *   the host connected to.
+ * - `"bad-signature"`: (server) the client's handshake was not signed with
+ *   the key of the certificate it showed.
  * - `"no-certificate"`: the peer sent no certificate (or, on a client, the
  *   server probably wanted one that this side does not have).
  * - `"refused-by-peer"`: the peer ended the handshake, e.g. because it
@@ -104,6 +106,7 @@ export type TlsFailure =
   | "unknown-ca"
   | "v1-certificate"
   | "name-mismatch"
+  | "bad-signature"
   | "no-certificate"
   | "refused-by-peer"
   | "not-tls"

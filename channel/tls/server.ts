@@ -186,6 +186,14 @@ function describeServerFailure(error: Error & { code?: string }): [TlsFailure, s
       return ["not-tls", `the client does not speak TLS (it sent plaintext?): ${error.message}`];
     case "ECONNRESET":
       return ["refused-by-peer", "the client closed the connection during the handshake"];
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+      // The chain is judged after the handshake (secureConnection); what
+      // fails here is the client's signature of the handshake itself.
+      return [
+        "bad-signature",
+        "the client's handshake was not signed with the key of its certificate " +
+        `(${error.message})`,
+      ];
   }
   if (/fatal alert/i.test(error.message)) {
     return [
