@@ -91,8 +91,9 @@ export function refusalOf(
     return {
       failure: "v1-certificate",
       reason: `${what} is an X.509 v1 certificate (it has no extensions), which denomas ` +
-        `refuses: Deno's TLS engine cannot check that the peer holds its key; sign it again ` +
-        `with extensions (see "Certificates from an aiomas deployment" in docs/tls.md)`,
+        `refuses: Deno's TLS engine does not check that a peer showing one holds its key; ` +
+        `sign it again with extensions (see "Certificates from an aiomas deployment" in ` +
+        `docs/tls.md)`,
     };
   }
   return undefined;
