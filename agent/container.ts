@@ -7,7 +7,7 @@
 
 import { type Address, formatEndpoint, parseAddress } from "../channel/address.ts";
 import { RemoteException } from "../channel/errors.ts";
-import type { TlsOptions } from "../channel/tls.ts";
+import type { TlsOptions } from "../channel/tls/mod.ts";
 import type { Endpoint, Transport } from "../channel/transport.ts";
 import type { CodecClass } from "../codecs/codec.ts";
 import { dateSerializer } from "../codecs/date.ts";

@@ -17,7 +17,7 @@
  */
 
 import { expose, openConnection, startServer } from "../rpc/mod.ts";
-import type { TlsSettings } from "../channel/tls.ts";
+import type { TlsSettings } from "../channel/tls/mod.ts";
 
 const PKI = new URL("../tests/fixtures/pki/", import.meta.url);
 const pki = (name: string): string => new URL(name, PKI).pathname;

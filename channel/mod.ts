@@ -55,12 +55,13 @@ export { tcpTransport } from "./tcp.ts";
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,
   TlsConfigError,
+  type TlsFailure,
   TlsHandshakeError,
   type TlsOptions,
   type TlsPairOptions,
   type TlsSettings,
   tlsTransport,
-} from "./tls.ts";
+} from "./tls/mod.ts";
 export type {
   Conn,
   Endpoint,

@@ -10,7 +10,7 @@ import type { ErrorHandler } from "../errors.ts";
 import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
 import type { Channel } from "./channel.ts";
 import { tcpTransport } from "./tcp.ts";
-import { type TlsOptions, tlsTransport } from "./tls.ts";
+import { type TlsOptions, tlsTransport } from "./tls/mod.ts";
 import type { Endpoint, Transport } from "./transport.ts";
 
 /** The default for {@linkcode ChannelOptions.highWaterMark}: 1 MiB. */

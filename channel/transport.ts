@@ -63,8 +63,9 @@ export interface Listener extends AsyncIterable<Conn> {
 /** Options of {@linkcode Transport.listen}. */
 export interface ListenOptions {
   /**
-   * Receives the connections the listener refused without handing them out
-   * (e.g. a failed TLS handshake). The channel server passes its `onError`.
+   * Receives what goes wrong with a connection before it is accepted, e.g.
+   * a refused TLS handshake; such connections are never handed out. A
+   * server passes its own `onError` here.
    *
    * @default {logError}
    */
@@ -75,6 +76,6 @@ export interface ListenOptions {
 export interface Transport {
   /** Opens one connection, or rejects (at once when `signal` aborts). */
   connect(endpoint: Endpoint, signal?: AbortSignal): Promise<Conn>;
-  /** Binds a listener; `options.onError` hears of connections it refused. */
+  /** Binds a listener; `options.onError` hears of connections that failed before `accept`. */
   listen(endpoint: Endpoint, options?: ListenOptions): Promise<Listener>;
 }

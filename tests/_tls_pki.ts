@@ -5,7 +5,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { TlsHandshakeError, TlsSettings } from "../channel/tls.ts";
+import type { TlsSettings } from "../channel/tls/mod.ts";
 
 /** Absolute path of a file in `tests/fixtures/pki/`. */
 export function pki(name: string): string {
@@ -19,17 +19,17 @@ export function settings(name: string, extra: Partial<TlsSettings> = {}): TlsSet
 
 /** Collects the handshake errors a server reports. */
 export class HandshakeErrors {
-  readonly errors: TlsHandshakeError[] = [];
+  readonly errors: Error[] = [];
   #waiters: (() => void)[] = [];
 
-  /** Pass as `onHandshakeError`. */
-  readonly push = (error: TlsHandshakeError): void => {
+  /** Pass as `onError`. */
+  readonly push = (error: Error): void => {
     this.errors.push(error);
     for (const wake of this.#waiters.splice(0)) wake();
   };
 
   /** Resolves with the `index`-th error once it has arrived. */
-  async nth(index: number): Promise<TlsHandshakeError> {
+  async nth(index: number): Promise<Error> {
     while (this.errors.length <= index) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
@@ -42,5 +42,5 @@ export function serverSettings(
   errors: HandshakeErrors,
   extra: Partial<TlsSettings> = {},
 ): TlsSettings {
-  return settings("server", { onHandshakeError: errors.push, ...extra });
+  return settings("server", { onError: errors.push, ...extra });
 }

@@ -14,7 +14,7 @@ import {
 import { type Channel, openConnection, startServer } from "../channel/mod.ts";
 import { LateReplyError, ProtocolError } from "../channel/errors.ts";
 import type { Request } from "../channel/channel.ts";
-import { TlsHandshakeError } from "../channel/tls.ts";
+import { TlsHandshakeError } from "../channel/tls/mod.ts";
 import { openConnection as openRpc } from "../rpc/mod.ts";
 import { RawPeer, rawServer, TRANSPORTS } from "./_channel_util.ts";
 import { Reports } from "./_reports.ts";
@@ -167,11 +167,11 @@ Deno.test("a refused TLS handshake goes to the server's onError, and good client
   assertEquals(await good.send("ohai"), "ohai");
 });
 
-Deno.test("an explicit onHandshakeError still takes the TLS failures instead of onError", async () => {
+Deno.test("an explicit TLS onError still takes the TLS failures instead of onError", async () => {
   const reports = new Reports();
   const handshakes = new Reports();
   await using server = await startServer(["127.0.0.1", 0], echo, {
-    tls: settings("server", { onHandshakeError: handshakes.push }),
+    tls: settings("server", { onError: handshakes.push }),
     onError: reports.push,
   });
   const plain = await openConnection(server.address);

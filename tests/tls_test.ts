@@ -14,11 +14,13 @@ import { X509Certificate } from "node:crypto";
 import * as nodeTls from "node:tls";
 import {
   TlsConfigError,
+  type TlsFailure,
   TlsHandshakeError,
   type TlsOptions,
   tlsTransport,
-} from "../channel/tls.ts";
+} from "../channel/tls/mod.ts";
 import type { Conn, Endpoint, Listener, Transport } from "../channel/transport.ts";
+import { TimeoutError } from "../errors.ts";
 import { HandshakeErrors, pki, serverSettings, settings } from "./_tls_pki.ts";
 
 const LOOPBACK: Endpoint = { transport: "tcp", hostname: "127.0.0.1", port: 0 };
@@ -159,7 +161,7 @@ Deno.test("TLS settings take PEM text as well as file paths", async () => {
     ca: text("ca.pem"),
     cert: text("server.pem"),
     key: text("server.key"),
-    onHandshakeError: new HandshakeErrors().push,
+    onError: new HandshakeErrors().push,
   };
   await withListener(server, async (listener) => {
     const client = await tlsTransport({
@@ -322,41 +324,147 @@ Deno.test("TLS server refuses a client without a certificate and keeps serving",
     assert(error instanceof TlsHandshakeError, String(error));
     assert(/requires a client certificate/.test(error.message), error.message);
     const seen = await errors.nth(0);
+    assert(seen instanceof TlsHandshakeError, String(seen));
     assertEquals(seen.side, "server");
+    assertEquals(seen.failure, "no-certificate");
     assert(/sent no certificate/.test(seen.message), seen.message);
     await assertServesGoodClient(listener);
   });
 });
 
-// Certificates the server must reject; the client learns it from the handshake.
-const rejectedClients: [string, () => Transport][] = [
-  ["a client certificate from another CA", () =>
-    tlsTransport({
-      ca: pki("ca.pem"),
-      cert: pki("other_client.pem"),
-      key: pki("other_client.key"),
-    })],
-  ["an expired client certificate", () => tlsTransport(settings("expired_client"))],
+// Certificates both sides refuse, for the same reason: [what, fixture name
+// without the role, failure, what the refusal says].
+const badCertificates: [string, string, TlsFailure, (role: string) => RegExp][] = [
+  [
+    "from another CA",
+    "other",
+    "unknown-ca",
+    (role) =>
+      new RegExp(
+        `${role} certificate "O=denomas tests, CN=denomas other ${role}" is not signed by ` +
+          `the configured CA \\(its issuer is "O=denomas tests, CN=denomas other CA"`,
+      ),
+  ],
+  [
+    "that expired",
+    "expired",
+    "expired",
+    (role) => new RegExp(`${role} certificate .* expired 2001-01-01T00:00:00\\.000Z`),
+  ],
+  [
+    "that is not valid yet",
+    "future",
+    "not-yet-valid",
+    (role) =>
+      new RegExp(`${role} certificate .* is not valid yet: its validity starts 2100-01-01T`),
+  ],
+  [
+    "that is X.509 v1 (the aiomas manual's recipe)",
+    "v1",
+    "v1-certificate",
+    (role) => new RegExp(`${role} certificate "CN=.*" is an X\\.509 v1 certificate`),
+  ],
 ];
 
-for (const [what, transport] of rejectedClients) {
-  Deno.test(`TLS server refuses ${what} and keeps serving`, async () => {
+for (const [what, name, failure, says] of badCertificates) {
+  Deno.test(`TLS server refuses a client certificate ${what}, says so, and keeps serving`, async () => {
     const errors = new HandshakeErrors();
     await withListener(serverSettings(errors), async (listener) => {
-      const error = await clientFailure(transport(), portOf(listener));
+      const error = await clientFailure(
+        tlsTransport(settings(`${name}_client`)),
+        portOf(listener),
+      );
       assert(error instanceof TlsHandshakeError, String(error));
-      assert(/certificate/.test(error.message), error.message);
+      assertEquals(error.side, "client");
+      assertEquals(error.failure, "refused-by-peer");
+      assert(/may have refused this side's certificate/.test(error.message), error.message);
       const seen = await errors.nth(0);
-      assert(/client certificate was rejected/.test(seen.message), seen.message);
+      assert(seen instanceof TlsHandshakeError, String(seen));
+      assertEquals(seen.side, "server");
+      assertEquals(seen.failure, failure);
+      assert(says("client").test(seen.message), seen.message);
+      assert(/^127\.0\.0\.1:\d+$/.test(seen.peer), seen.peer);
+      assert(seen.message.startsWith(`TLS handshake with ${seen.peer} failed`), seen.message);
       await assertServesGoodClient(listener);
+      assertEquals(errors.errors.length, 1);
     });
   });
+
+  Deno.test(`TLS client refuses a server certificate ${what} and says so`, async () => {
+    await withListener(
+      settings(`${name}_server`, { onError: new HandshakeErrors().push }),
+      async (listener, serverSide) => {
+        const error = await clientFailure(
+          tlsTransport(settings("client", { hostname: "localhost" })),
+          portOf(listener),
+        );
+        assert(error instanceof TlsHandshakeError, String(error));
+        assertEquals(error.side, "client");
+        assertEquals(error.failure, failure, error.message);
+        assert(says("server").test(error.message), error.message);
+        // The refused server saw a connection that ended before a byte.
+        const accepted = await listener.accept();
+        assertEquals(await accepted.read(new Uint8Array(1)), null);
+        accepted.close();
+        void serverSide;
+      },
+    );
+  });
 }
+
+Deno.test("TLS client checks an IP address against IP SANs only, as Python's ssl", async () => {
+  // A v3 certificate with CN=127.0.0.1 and no SAN.
+  await withListener(
+    settings("cn_ip_server", { onError: new HandshakeErrors().push }),
+    async (listener) => {
+      const error = await clientFailure(tlsTransport(settings("client")), portOf(listener));
+      assert(error instanceof TlsHandshakeError, String(error));
+      assertEquals(error.failure, "name-mismatch");
+      assertEquals(
+        error.message,
+        `TLS handshake with 127.0.0.1:${portOf(listener)} failed (this side is the client): ` +
+          `the server certificate is not valid for "127.0.0.1": it names no SAN, only the ` +
+          `subject "CN=127.0.0.1"; an IP address must be in an IP SAN (a CN is only ` +
+          `compared with DNS names)`,
+      );
+      (await listener.accept()).close();
+    },
+  );
+});
+
+Deno.test("TLS client takes the CN of a certificate without DNS SANs for a DNS name, as Python's ssl", async () => {
+  await withListener(
+    settings("cn_name_server", { onError: new HandshakeErrors().push }),
+    async (listener) => {
+      const client = await tlsTransport(settings("client", { hostname: "localhost" }))
+        .connect(at(portOf(listener)));
+      const server = await listener.accept();
+      try {
+        assertEquals(client.peer.certificate?.subject, "CN=localhost");
+        await pingPong(client, server);
+      } finally {
+        client.close();
+        server.close();
+      }
+      const error = await clientFailure(
+        tlsTransport(settings("client", { hostname: "elsewhere.test" })),
+        portOf(listener),
+      );
+      assert(error instanceof TlsHandshakeError, String(error));
+      assertEquals(error.failure, "name-mismatch");
+      assert(
+        /it names no SAN, only the subject "CN=localhost"$/.test(error.message),
+        error.message,
+      );
+      (await listener.accept()).close();
+    },
+  );
+});
 
 Deno.test("TLS client refuses a server whose certificate does not match the host", async () => {
   const errors = new HandshakeErrors();
   await withListener(
-    settings("wrong_host", { onHandshakeError: errors.push }),
+    settings("wrong_host", { onError: errors.push }),
     async (listener) => {
       const error = await clientFailure(tlsTransport(settings("client")), portOf(listener));
       assert(error instanceof TlsHandshakeError, String(error));
@@ -384,6 +492,70 @@ Deno.test("TLS client refuses a server whose certificate does not match the host
       }
     },
   );
+});
+
+Deno.test("TLS listener reports refusals to its listen onError, unless the settings have their own", async () => {
+  const fromListen = new HandshakeErrors();
+  const listener = await tlsTransport(settings("server")).listen(LOOPBACK, {
+    onError: fromListen.push,
+  });
+  try {
+    await clientFailure(tlsTransport(settings("other_client")), portOf(listener));
+    const seen = await fromListen.nth(0);
+    assert(seen instanceof TlsHandshakeError, String(seen));
+    assertEquals(seen.failure, "unknown-ca");
+  } finally {
+    listener.close();
+  }
+
+  const fromSettings = new HandshakeErrors();
+  const unused = new HandshakeErrors();
+  const own = await tlsTransport(serverSettings(fromSettings)).listen(LOOPBACK, {
+    onError: unused.push,
+  });
+  try {
+    await clientFailure(tlsTransport(settings("expired_client")), portOf(own));
+    assertEquals((await fromSettings.nth(0) as TlsHandshakeError).failure, "expired");
+    assertEquals(unused.errors.length, 0);
+  } finally {
+    own.close();
+  }
+});
+
+Deno.test("TLS listener logs refusals with logError by default, and survives a throwing onError", async () => {
+  const logged: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+  try {
+    const listener = await tlsTransport(settings("server")).listen(LOOPBACK);
+    try {
+      await clientFailure(tlsTransport(settings("v1_client")), portOf(listener));
+      while (logged.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert(
+        /^denomas: TlsHandshakeError: TLS handshake with 127\.0\.0\.1:\d+ failed \(this side is the server\): the client certificate "CN=denomas v1 client" is an X\.509 v1/
+          .test(logged[0]),
+        logged[0],
+      );
+    } finally {
+      listener.close();
+    }
+    logged.length = 0;
+    const throwing = await tlsTransport(settings("server", {
+      onError: () => {
+        throw new Error("handler broke");
+      },
+    })).listen(LOOPBACK);
+    try {
+      await clientFailure(tlsTransport(settings("other_client")), portOf(throwing));
+      while (logged.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert(/denomas: Error: handler broke/.test(logged[0]), logged[0]);
+      await assertServesGoodClient(throwing);
+    } finally {
+      throwing.close();
+    }
+  } finally {
+    console.error = original;
+  }
 });
 
 Deno.test("TLS server refuses a plaintext client and keeps serving", async () => {
@@ -434,8 +606,10 @@ Deno.test("TLS server drops a client that never finishes the handshake, after th
     const silent = await Deno.connect({ hostname: "127.0.0.1", port: portOf(listener) });
     try {
       const seen = await errors.nth(0);
-      assert(/did not finish within 200 ms/.test(seen.message), seen.message);
-      assertEquals(seen.peer, `127.0.0.1:${(silent.localAddr as Deno.NetAddr).port}`);
+      assert(seen instanceof TimeoutError, String(seen));
+      assertEquals(seen.timeout, 200);
+      const peer = `127.0.0.1:${(silent.localAddr as Deno.NetAddr).port}`;
+      assertEquals(seen.message, `TLS handshake with ${peer} timed out after 200 ms`);
       await drain(silent);
     } finally {
       silent.close();
@@ -449,8 +623,11 @@ Deno.test("TLS client gives up on a server that never answers the handshake, aft
   const accepted = silentServer.accept();
   const transport = tlsTransport(settings("client", { handshakeTimeout: 200 }));
   await assertRejects(transport.connect(at(portOf(silentServer))), (error: Error) => {
-    assert(error instanceof TlsHandshakeError, String(error));
-    assert(/no complete handshake within 200 ms/.test(error.message), error.message);
+    assert(error instanceof TimeoutError, String(error));
+    assertEquals(
+      error.message,
+      `TLS handshake with 127.0.0.1:${portOf(silentServer)} timed out after 200 ms`,
+    );
     return true;
   });
   (await accepted).close();
@@ -608,7 +785,7 @@ Deno.test("TLS client trusts only the configured CA, even one that Deno's root s
   // A child process where Deno's own root store also trusts the other CA
   // (DENO_CERT). Deno.connectTls adds that store to `caCerts`; our client
   // must not.
-  const tlsModule = new URL("../channel/tls.ts", import.meta.url).href;
+  const tlsModule = new URL("../channel/tls/mod.ts", import.meta.url).href;
   const script = `
     import * as tls from "node:tls";
     import { tlsTransport } from ${JSON.stringify(tlsModule)};

@@ -5,15 +5,24 @@
  * `{ tls: { ca, cert, key } }` to `openConnection`, `startServer` (channel
  * or RPC) or `Container.create`.
  *
- * - The server is a `node:tls` server that requests and verifies client
- *   certificates (`Deno.listenTls` cannot); only verified connections reach
- *   the channel. Handshake failures go to
- *   {@linkcode TlsSettings.onHandshakeError}.
+ * - The server is a `node:tls` server that requests client certificates
+ *   (`Deno.listenTls` cannot); only verified connections reach the channel.
+ *   Refused handshakes go to the listener's `onError`
+ *   ({@linkcode TlsSettings.onError}, else a server's `onError`, else
+ *   `logError`) as a {@linkcode TlsHandshakeError} that names the peer and
+ *   the reason.
  * - The client uses `node:tls` too, not `Deno.connectTls`: it trusts only
  *   the configured CA (`Deno.connectTls` adds Deno's root store, Mozilla's
  *   roots by default, to `caCerts`), presents its certificate, shows the
- *   server's certificate, and checks the server's name: a DNS SAN, or an IP
- *   SAN when connecting to an IP address such as `127.0.0.1`.
+ *   server's certificate, and checks the server's name: a DNS SAN (or the
+ *   CN of a certificate without DNS SANs), or an IP SAN when connecting to
+ *   an IP address such as `127.0.0.1`. Python's `ssl` applies the same rules.
+ * - Both sides refuse a certificate for the same reasons, and say which:
+ *   expired, not yet valid, not signed by the configured CA, or X.509 v1.
+ *   v1 certificates (what `openssl x509 -req` makes without `-extfile`,
+ *   e.g. from the aiomas manual's recipe) are refused because Deno's TLS
+ *   engine does not check that a v1 peer holds its key; docs/tls.md shows
+ *   how to sign the same request again as v3.
  * - TLS 1.3 between our peers; TLS 1.2 is accepted too, as Python aiomas
  *   speaks only TLS 1.2 (`ECDH+AESGCM`). Deno's TLS engine (rustls) offers
  *   only AEAD suites with ECDHE in TLS 1.2: AES-GCM, and also
@@ -23,92 +32,34 @@
  *   sides (`channel.peer.certificate`; `callContext().peer.certificate` in
  *   an RPC method).
  *
- * Two limits of the engine, for readers of error messages:
- * - With TLS 1.3 a server verifies the client's certificate after the
- *   client considers the handshake done, so a refused client may only learn
- *   it on its first read; the error then says the server "may have rejected
- *   this side's certificate" (the server's `onHandshakeError` says why).
- * - The client checks the server's name right after the handshake, so a
- *   server with a wrong name sees a connection that closes before its first
- *   byte, while the client fails with "not valid for".
+ * The side that refuses decides after the engine's handshake, so it can
+ * name the reason; the TLS engine cannot send an alert then, so the other
+ * side sees a connection that closes before its first byte (a client learns
+ * it at `connect` or at its first read, and its error says that the server
+ * "may have refused this side's certificate").
  *
  * @module
  */
 
-import { type ResolvedTlsPair, resolveTlsOptions } from "./_tls_config.ts";
-import { connectTls } from "./_tls_client.ts";
-import { TlsConfigError, type TlsHandshakeError } from "./_tls_errors.ts";
-import { listenTls } from "./_tls_server.ts";
-import type { Conn, Endpoint, Listener, ListenOptions, Transport } from "./transport.ts";
+import type { Conn, Endpoint, Listener, ListenOptions, Transport } from "../transport.ts";
+import { connectTls } from "./client.ts";
+import {
+  type ResolvedTlsPair,
+  resolveTlsOptions,
+  TlsConfigError,
+  type TlsOptions,
+} from "./options.ts";
+import { listenTls } from "./server.ts";
 
-export { TlsConfigError, TlsHandshakeError } from "./_tls_errors.ts";
-export { DEFAULT_HANDSHAKE_TIMEOUT } from "./_tls_config.ts";
-
-/**
- * One side's TLS settings. Certificates and keys are PEM text or paths of
- * PEM files (text that starts with `-----BEGIN` is PEM, anything else a
- * path; files are read once, when the transport is made).
- */
-export interface TlsSettings {
-  /**
-   * The certificate(s) of the CA that signs the peers. Only this CA is
-   * trusted. Required, except on a server with `mutual: false`.
-   */
-  readonly ca?: string;
-  /** This side's certificate chain. Required on a server, and on a client when `mutual`. */
-  readonly cert?: string;
-  /** The private key of `cert` (unencrypted PEM). */
-  readonly key?: string;
-  /**
-   * Mutual authentication: a server requires and verifies client
-   * certificates; a client must have one.
-   *
-   * @default {true}
-   */
-  readonly mutual?: boolean;
-  /**
-   * Client only: the name the server's certificate must be valid for, when
-   * it differs from the host connected to (e.g. connect to `10.0.0.5`,
-   * expect `agents.example`). An IP address here is checked against IP SANs.
-   *
-   * @default {the host of the address connected to}
-   */
-  readonly hostname?: string;
-  /**
-   * Milliseconds a handshake may take before the connection is dropped, on
-   * either side, so a peer that never finishes (or never speaks) cannot hold
-   * a connection open.
-   *
-   * @default {DEFAULT_HANDSHAKE_TIMEOUT} (10 000)
-   */
-  readonly handshakeTimeout?: number;
-  /**
-   * Server only: called for each connection whose handshake failed (no
-   * client certificate, a wrong CA, an expired certificate, a plaintext
-   * client, a timeout). Such connections never reach the channel.
-   *
-   * @default {the server's `onError` hook (`logError`: one line to stderr)}
-   */
-  readonly onHandshakeError?: (error: TlsHandshakeError) => void;
-}
-
-/**
- * Separate settings for the server and the client side, like aiomas's
- * `(server_ctx, client_ctx)` tuple: a container uses `server` for the
- * connections it accepts and `client` for those it opens.
- */
-export interface TlsPairOptions {
-  /** Settings for accepted connections. */
-  readonly server: TlsSettings;
-  /** Settings for opened connections. */
-  readonly client: TlsSettings;
-}
-
-/**
- * Certificates and keys for mutual TLS: one {@linkcode TlsSettings} for both
- * sides (aiomas's `SSLCerts(ca, cert, key)`), or a {@linkcode TlsPairOptions}.
- */
-export type TlsOptions = TlsSettings | TlsPairOptions;
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  TlsConfigError,
+  type TlsFailure,
+  TlsHandshakeError,
+  type TlsOptions,
+  type TlsPairOptions,
+  type TlsSettings,
+} from "./options.ts";
 
 /**
  * Creates a transport that speaks mutual TLS over TCP. The channel layer
@@ -179,6 +130,6 @@ class TlsTransport implements Transport {
   listen(endpoint: Endpoint, options?: ListenOptions): Promise<Listener> {
     const settings = this.#settings.server;
     if (settings instanceof TlsConfigError) return Promise.reject(settings);
-    return listenTls(endpoint, settings, options?.onError);
+    return listenTls(endpoint, settings, options);
   }
 }

@@ -8,7 +8,7 @@
  */
 
 import type { TLSSocket } from "node:tls";
-import type { Conn, PeerInfo } from "./transport.ts";
+import type { Conn, PeerInfo } from "../transport.ts";
 
 /** Received bytes held before the socket is paused (resumed below half of it). */
 export const READ_BUFFER_LIMIT = 256 * 1024;
