@@ -33,6 +33,7 @@ import {
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ConnectError, ShutdownError } from "./errors.ts";
 import { localTransport } from "./local_transport.ts";
+import type { ContainerNetwork, NetworkBinding } from "./network.ts";
 import { agentInternals, containerHooks } from "./_internal.ts";
 
 /** The first pause before a failed connection attempt is repeated, in milliseconds. */
@@ -73,6 +74,12 @@ export interface ContainerOptions {
   readonly localTransport?: Transport;
   /** The largest message accepted, in bytes (see the channel layer). */
   readonly maxFrameSize?: number;
+  /**
+   * Another network to live on (e.g. `natsNetwork` of
+   * `@denomas/denomas/nats`): an address it handles makes the container
+   * serve through it, and agent URLs it handles are reached through it.
+   */
+  readonly network?: ContainerNetwork;
 }
 
 /** Options of {@linkcode Container.connect}. */
@@ -149,6 +156,7 @@ export class Container implements AsyncDisposable {
   readonly #outgoing = new Set<RpcClient>();
   readonly #cleanups = new Set<() => Promise<void>>();
   #server: RpcServer | undefined;
+  #binding: NetworkBinding | undefined;
   #url = "";
   #nextAid = 0;
   #shutdown: Promise<void> | undefined;
@@ -182,6 +190,9 @@ export class Container implements AsyncDisposable {
    * @throws {Deno.errors.AddrInUse} when the address is taken.
    */
   static async create(addr: ContainerAddress, options: ContainerOptions = {}): Promise<Container> {
+    if (typeof addr === "string" && options.network?.handles(addr)) {
+      return await Container.#createOn(options.network, addr, options);
+    }
     const endpoint = parseContainerAddress(addr);
     const scope = new AbortController();
     // The URL is known once the server listens; the service must exist before.
@@ -201,6 +212,29 @@ export class Container implements AsyncDisposable {
       );
       container.#server = server;
       container.#url = formatContainerUrl(publicEndpoint(server.endpoint));
+    } catch (error) {
+      containerHooks.delete(container);
+      scope.abort(error);
+      throw error;
+    }
+    return container;
+  }
+
+  static async #createOn(
+    network: ContainerNetwork,
+    addr: string,
+    options: ContainerOptions,
+  ): Promise<Container> {
+    const scope = new AbortController();
+    const container = new Container(options, scope);
+    try {
+      container.#binding = await network.listen(addr, {
+        service: container,
+        codec: container.codec,
+        serializers: container.#serializers,
+        signal: scope.signal,
+      });
+      container.#url = container.#binding.url;
     } catch (error) {
       containerHooks.delete(container);
       scope.abort(error);
@@ -264,6 +298,9 @@ export class Container implements AsyncDisposable {
    */
   async connect<T = unknown>(url: string, options: ConnectOptions = {}): Promise<AgentProxy<T>> {
     this.#checkOpen();
+    if (this.#binding !== undefined && this.#options.network!.handles(url)) {
+      return await this.#binding.connect<T>(url, options);
+    }
     const target = parseAgentUrl(url);
     const timeout = options.timeout ?? 0;
     const deadline = performance.now() + timeout;
@@ -334,6 +371,7 @@ export class Container implements AsyncDisposable {
     this.#ready.clear();
     await Promise.all([
       this.#server?.close(),
+      this.#binding?.close(),
       ...[...this.#outgoing].map((client) => client.close()),
       ...attempts.map((attempt) => attempt.then((client) => client.close(), () => {})),
     ]);

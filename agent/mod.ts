@@ -42,6 +42,7 @@ export * from "./container.ts";
 export * from "./errors.ts";
 export * from "./local_transport.ts";
 export * from "./manager.ts";
+export * from "./network.ts";
 export * from "./child.ts";
 export * from "./subprocess.ts";
 export * from "./worker.ts";
