@@ -10,11 +10,13 @@
  * Options: `--host H` (default `127.0.0.1`), `--port P` (default `0`, a free
  * port), `--codec json|msgpack|msgpackblosc` (default `json`), `--agents`
  * (a container whose agents `0` and `1` both serve the contract, instead of
- * a plain RPC server), `--seconds S` (stop by itself after `S` seconds).
+ * a plain RPC server), `--seconds S` (stop by itself after `S` seconds),
+ * `--nats URL[,URL]` with `--agents` (the container joins those NATS servers
+ * under `--name NAME`, default `interop`, instead of listening on TCP).
  *
  * Prints `READY <address>` once it listens: `host:port` for the RPC server,
- * the container URL `tcp://host:port` for agents (agent URLs add `/0` and
- * `/1`). Exits with status 0 on SIGINT, SIGTERM or when the time is up.
+ * the container URL `tcp://host:port` (or `nats://NAME`) for agents (agent
+ * URLs add `/0` and `/1`). Exits with status 0 on SIGINT, SIGTERM or when the time is up.
  *
  * @module
  */
@@ -32,6 +34,8 @@ const { values } = parseArgs({
     codec: { type: "string", default: "json" },
     agents: { type: "boolean", default: false },
     seconds: { type: "string" },
+    nats: { type: "string" },
+    name: { type: "string", default: "interop" },
   },
 });
 
@@ -44,7 +48,19 @@ const codec = codecByName(values.codec);
 
 let address: string;
 let close: () => Promise<void>;
-if (values.agents) {
+if (values.nats !== undefined) {
+  if (!values.agents) {
+    console.error("--nats serves agents: add --agents");
+    Deno.exit(2);
+  }
+  const { natsNetwork } = await import("../nats/mod.ts");
+  const network = natsNetwork({ servers: values.nats.split(",") });
+  const container = await Container.create(`nats://${values.name}`, { codec, network });
+  new InteropAgent(container);
+  new InteropAgent(container);
+  address = container.url;
+  close = () => container.shutdown();
+} else if (values.agents) {
   const container = await Container.create([values.host, port], { codec });
   new InteropAgent(container);
   new InteropAgent(container);

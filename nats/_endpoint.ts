@@ -21,12 +21,18 @@ import {
   nuid,
   type Subscription,
 } from "@nats-io/transport-node";
-import { ConnectionResetError, formatRemoteTraceback, ProtocolError, RemoteException } from "../channel/errors.ts";
+import {
+  ConnectionResetError,
+  formatRemoteTraceback,
+  ProtocolError,
+  RemoteException,
+} from "../channel/errors.ts";
 import { EXCEPTION, RESULT } from "../channel/message.ts";
 import { type Codec, type CodecClass, CodecError } from "../codecs/codec.ts";
 import type { Serializer } from "../codecs/serializers.ts";
 import { ConnectError } from "../agent/errors.ts";
 import { DenomasError, type ErrorHandler, TimeoutError } from "../errors.ts";
+import { abortable } from "../internal/async.ts";
 import { LookupError } from "../rpc/errors.ts";
 import { makeProxy, proxyAt, proxyState, type ProxyTarget } from "../rpc/proxy.ts";
 import type { CallOptions } from "../rpc/remote.ts";
@@ -34,6 +40,9 @@ import { FORWARD_SEGMENT, getRouter, MAX_PATH_LENGTH, type Router } from "../rpc
 
 /** The header naming the sender's instance subject of a message with proxy tags. */
 export const FROM_HEADER = "Denomas-From";
+
+/** How long leaving may wait for the server (drain and flush), in milliseconds. */
+const LEAVE_TIMEOUT = 2_000;
 
 const FORWARD_PREFIX = `${FORWARD_SEGMENT}/`;
 const NO_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -84,6 +93,9 @@ export class NatsEndpoint {
   #nextId = 0;
   #connected = true;
   #closed: Error | undefined;
+  #closing: Promise<void> | undefined;
+  /** The reply subjects of the requests being served. */
+  readonly #serving = new Set<string>();
   /** The sender of the message being decoded, for the proxies in it. */
   #decodingFrom: string | undefined;
   /** Whether the message being encoded holds a proxy tag. */
@@ -143,7 +155,7 @@ export class NatsEndpoint {
     let data: Uint8Array;
     this.#encodedProxy = false;
     try {
-      data = this.#codec.encode([path, args, kwargs ?? NO_KWARGS]);
+      data = this.#checkSize(this.#codec.encode([path, args, kwargs ?? NO_KWARGS]), origin);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -195,20 +207,36 @@ export class NatsEndpoint {
   }
 
   /**
-   * Stops serving and fails the pending calls with `reason`; closes the NATS
-   * connection, after sending what is queued (replies included).
+   * Leaves: drains the subscriptions (NATS routes no more requests here, and
+   * those already received are served), answers the requests still being
+   * served with `reason` as an EXCEPTION reply (so no caller waits for a
+   * reply that cannot come), fails this side's pending calls with `reason`,
+   * and closes the NATS connection after a flush.
    */
-  async close(reason: Error): Promise<void> {
-    if (this.#closed !== undefined) return;
-    this.#closed = reason;
-    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(reason);
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    this.#peers.clear();
-    try {
-      await this.nc.close();
-    } catch {
-      // Already closed: nothing to release.
+  close(reason: Error): Promise<void> {
+    this.#closing ??= this.#leave(reason);
+    return this.#closing;
+  }
+
+  async #leave(reason: Error): Promise<void> {
+    const bound = AbortSignal.timeout(LEAVE_TIMEOUT);
+    if (this.connected) {
+      await abortable(
+        Promise.all(this.#subscriptions.map((subscription) => subscription.drain())),
+        bound,
+      ).catch(() => {});
     }
+    if (this.#closed === undefined) {
+      for (const reply of this.#serving) {
+        this.#answer(reply, EXCEPTION, formatRemoteTraceback(reason));
+      }
+    }
+    this.#serving.clear();
+    this.#closed ??= reason;
+    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(reason);
+    this.#peers.clear();
+    if (this.#connected) await abortable(this.nc.flush(), bound).catch(() => {});
+    await this.nc.close().catch(() => {});
     await this.#watching;
   }
 
@@ -266,7 +294,9 @@ export class NatsEndpoint {
     const call = this.#settle(id);
     if (call === undefined) {
       this.#options.onError(
-        new DenomasError(`A reply to call ${id} of ${this.#options.label} came after the call ended`),
+        new DenomasError(
+          `A reply to call ${id} of ${this.#options.label} came after the call ended`,
+        ),
       );
       return;
     }
@@ -327,9 +357,12 @@ export class NatsEndpoint {
       return;
     }
     if (isThenable(result)) {
+      this.#serving.add(reply);
       Promise.resolve(result).then(
-        (value) => this.#answer(reply, RESULT, value),
-        (error) => this.#answer(reply, EXCEPTION, formatRemoteTraceback(named(error))),
+        (value) => this.#serving.delete(reply) && this.#answer(reply, RESULT, value),
+        (error) =>
+          this.#serving.delete(reply) &&
+          this.#answer(reply, EXCEPTION, formatRemoteTraceback(named(error))),
       );
     } else {
       this.#answer(reply, RESULT, result);
@@ -353,15 +386,19 @@ export class NatsEndpoint {
     return this.#options.router.invoke(path as string, args, (kwargs as Kwargs) ?? undefined);
   }
 
-  #answer(reply: string, type: typeof RESULT | typeof EXCEPTION, content: unknown): void {
-    if (this.#closed !== undefined) return;
+  #answer(reply: string, type: typeof RESULT | typeof EXCEPTION, content: unknown): boolean {
+    if (this.#closed !== undefined) return false;
     let data: Uint8Array;
     this.#encodedProxy = false;
     try {
-      data = this.#codec.encode([type, content]);
+      data = this.#checkSize(this.#codec.encode([type, content]), "the caller");
     } catch (error) {
       this.#encodedProxy = false;
-      data = this.#codec.encode([EXCEPTION, formatRemoteTraceback(error)]);
+      const text = formatRemoteTraceback(error);
+      data = this.#codec.encode([
+        EXCEPTION,
+        text.slice(text.lastIndexOf("\n", text.length - 2) + 1),
+      ]);
     }
     try {
       this.nc.publish(reply, data, this.#encodedProxy ? { headers: this.#fromHeaders } : undefined);
@@ -369,7 +406,21 @@ export class NatsEndpoint {
       this.#options.onError(
         new ConnectionResetError(this.#options.label, "could not send a reply", { cause: error }),
       );
+      return false;
     }
+    return true;
+  }
+
+  /** `data`, when the NATS server takes a message of its size. */
+  #checkSize(data: Uint8Array, to: string): Uint8Array {
+    const limit = this.nc.info?.max_payload;
+    if (limit !== undefined && data.length > limit) {
+      throw new ProtocolError(
+        `A message of ${data.length} bytes to ${to} exceeds the NATS server's limit of ` +
+          `${limit} bytes (max_payload)`,
+      );
+    }
+    return data;
   }
 
   /** The path a passed object is sent as: below the root service, or a forwarded id. */

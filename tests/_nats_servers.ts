@@ -10,7 +10,11 @@ import { delay } from "../internal/async.ts";
 /** Whether `nats-server` is on PATH. */
 export const HAVE_NATS_SERVER: boolean = (() => {
   try {
-    const out = new Deno.Command("nats-server", { args: ["--version"], stdout: "null", stderr: "null" })
+    const out = new Deno.Command("nats-server", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
       .outputSync();
     return out.success;
   } catch {

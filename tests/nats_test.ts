@@ -13,7 +13,7 @@ import {
   Container,
   ShutdownError,
 } from "../agent/mod.ts";
-import { ConnectionResetError, RemoteException } from "../channel/errors.ts";
+import { ConnectionResetError, ProtocolError, RemoteException } from "../channel/errors.ts";
 import { MsgPackBlosc } from "../codecs/blosc/msgpack_blosc.ts";
 import type { CodecClass } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
@@ -63,6 +63,11 @@ class Calculator extends Agent {
   @expose
   bytes(size: number): Uint8Array {
     return new Uint8Array(size).fill(7);
+  }
+
+  @expose
+  text(size: number): string {
+    return "x".repeat(size);
   }
 
   @expose
@@ -180,7 +185,8 @@ withNats("per-call timeout, abort signal, missing agents and shutdown", async (s
   strictEqual(timedOut.timeout, 50);
   strictEqual(await proxy.add(1, 1), 2);
   const controller = new AbortController();
-  const pending = proxy.never();
+  // A call being served when its container leaves gets the shutdown as its reply.
+  const pending = rejection(proxy.never(), RemoteException);
   const aborted = withOptions(proxy, { signal: controller.signal }).never();
   controller.abort(new Error("enough"));
   await assertRejects(aborted, /enough/);
@@ -188,6 +194,12 @@ withNats("per-call timeout, abort signal, missing agents and shutdown", async (s
   await assertRejects(a.connect("nats://b"), AgentUrlError);
   await assertRejects(a.connect("nats://nobody/0"), ConnectError);
   await assertRejects(a.connect("nats://nobody/0", { timeout: 100 }), TimeoutError);
+  // Messages above the server's max_payload (8 MB in these tests) fail clearly, both ways.
+  const big = await rejection(proxy.mirror("x".repeat(9 << 20)), ProtocolError);
+  assert(big.message.includes("max_payload"), big.message);
+  const bigReply = await rejection(proxy.text(9 << 20), RemoteException);
+  assert(bigReply.remoteTraceback.includes("max_payload"), bigReply.remoteTraceback);
+  strictEqual(await proxy.add(2, 2), 4);
   await calc.stop();
   await assertRejects(proxy.add(1, 1), AgentNotFoundError);
   // Security: only exposed members are callable.
@@ -201,7 +213,9 @@ withNats("per-call timeout, abort signal, missing agents and shutdown", async (s
   await b.shutdown();
   await assertRejects(proxy.add(1, 1), ConnectError);
   await a.shutdown();
-  await assertRejects(pending, ShutdownError);
+  assert(
+    (await pending).remoteTraceback.endsWith("ShutdownError: Container nats://b is shut down\n"),
+  );
   await assertRejects(proxy.add(1, 1), ShutdownError);
 });
 
@@ -250,75 +264,81 @@ withNats("plain RPC: a service under a name and a client", async (server) => {
   assertEquals(errors, []);
 });
 
-withNats("bad input: garbage requests get an error reply and the service carries on", async (server) => {
-  const errors: Error[] = [];
-  const service = { ping: () => "pong" };
-  await using _server = await serveNats("svc", service, {
-    servers: server.url,
-    onError: (e) => errors.push(e),
-  });
-  const nc = await connect({ servers: server.url });
-  try {
-    for (const payload of ["{not json", '"just a string"', '["ping", 1, {}]', "[1, [], {}]"]) {
-      const reply = await nc.request("denomas.svc.svc", new TextEncoder().encode(payload), {
-        timeout: 2000,
-      });
-      const [type, text] = JSON.parse(new TextDecoder().decode(reply.data));
-      strictEqual(type, 2, payload);
-      assert(typeof text === "string" && /Error: /.test(text), text);
+withNats(
+  "bad input: garbage requests get an error reply and the service carries on",
+  async (server) => {
+    const errors: Error[] = [];
+    const service = { ping: () => "pong" };
+    await using _server = await serveNats("svc", service, {
+      servers: server.url,
+      onError: (e) => errors.push(e),
+    });
+    const nc = await connect({ servers: server.url });
+    try {
+      for (const payload of ["{not json", '"just a string"', '["ping", 1, {}]', "[1, [], {}]"]) {
+        const reply = await nc.request("denomas.svc.svc", new TextEncoder().encode(payload), {
+          timeout: 2000,
+        });
+        const [type, text] = JSON.parse(new TextDecoder().decode(reply.data));
+        strictEqual(type, 2, payload);
+        assert(typeof text === "string" && /Error: /.test(text), text);
+      }
+      // A proxy tag without the sender's header is refused too.
+      const tagged = new TextEncoder().encode('["ping", [{"__type__": [0, "x"]}], {}]');
+      const reply = await nc.request("denomas.svc.svc", tagged, { timeout: 2000 });
+      assert(new TextDecoder().decode(reply.data).includes("Denomas-From"));
+      // A message without a reply subject is dropped and reported.
+      nc.publish("denomas.svc.svc", new TextEncoder().encode('["ping", [], {}]'));
+      const h = headers();
+      h.set("Denomas-From", "elsewhere");
+      await nc.request("denomas.svc.svc", tagged, { timeout: 2000, headers: h });
+      await nc.flush();
+      await until(
+        "the dropped message is reported",
+        () => errors.some((e) => /no reply subject/.test(e.message)),
+      );
+      assert(errors.some((e) => e.message.includes("undecodable")));
+      const ok = await nc.request("denomas.svc.svc", new TextEncoder().encode('["ping", [], {}]'));
+      assertEquals(JSON.parse(new TextDecoder().decode(ok.data)), [1, "pong"]);
+    } finally {
+      await nc.close();
     }
-    // A proxy tag without the sender's header is refused too.
-    const tagged = new TextEncoder().encode('["ping", [{"__type__": [0, "x"]}], {}]');
-    const reply = await nc.request("denomas.svc.svc", tagged, { timeout: 2000 });
-    assert(new TextDecoder().decode(reply.data).includes("Denomas-From"));
-    // A message without a reply subject is dropped and reported.
-    nc.publish("denomas.svc.svc", new TextEncoder().encode('["ping", [], {}]'));
-    const h = headers();
-    h.set("Denomas-From", "elsewhere");
-    await nc.request("denomas.svc.svc", tagged, { timeout: 2000, headers: h });
-    await nc.flush();
-    await until(
-      "the dropped message is reported",
-      () => errors.some((e) => /no reply subject/.test(e.message)),
-    );
-    assert(errors.some((e) => e.message.includes("undecodable")));
-    const ok = await nc.request("denomas.svc.svc", new TextEncoder().encode('["ping", [], {}]'));
-    assertEquals(JSON.parse(new TextDecoder().decode(ok.data)), [1, "pong"]);
-  } finally {
-    await nc.close();
-  }
-});
+  },
+);
 
-withNats("all servers gone: calls fail at once; they work again when a server returns", async (server) => {
-  const network = natsNetwork({ servers: server.url, onError: () => {} });
-  await using a = await Container.create("nats://a", { network });
-  await using b = await Container.create("nats://b", { network });
-  const calc = new Calculator(b);
-  const proxy = await a.connect<Calculator>(calc.addr);
-  strictEqual(await proxy.add(1, 1), 2);
-  const inFlight = proxy.never();
-  await server.kill();
-  const lost = await rejection(inFlight, ConnectionResetError);
-  assert(lost.message.includes("nats://b"), lost.message);
-  // While no server is reachable, a call fails at once (no timeout needed, nothing queued).
-  await until("the container notices", async () => {
-    try {
-      await proxy.add(1, 1);
-      return false;
-    } catch (error) {
-      return error instanceof ConnectionResetError;
-    }
-  });
-  await assertRejects(proxy.add(1, 1), ConnectionResetError);
-  const callsWhileDown = calc.calls;
-  await server.restart();
-  await until("calls work again", async () => {
-    try {
-      return await proxy.add(2, 2) === 4;
-    } catch {
-      return false;
-    }
-  });
-  strictEqual(await proxy.add(3, 3), 6);
-  assert(calc.calls >= callsWhileDown + 2);
-});
+withNats(
+  "all servers gone: calls fail at once; they work again when a server returns",
+  async (server) => {
+    const network = natsNetwork({ servers: server.url, onError: () => {} });
+    await using a = await Container.create("nats://a", { network });
+    await using b = await Container.create("nats://b", { network });
+    const calc = new Calculator(b);
+    const proxy = await a.connect<Calculator>(calc.addr);
+    strictEqual(await proxy.add(1, 1), 2);
+    const inFlight = proxy.never();
+    await server.kill();
+    const lost = await rejection(inFlight, ConnectionResetError);
+    assert(lost.message.includes("nats://b"), lost.message);
+    // While no server is reachable, a call fails at once (no timeout needed, nothing queued).
+    await until("the container notices", async () => {
+      try {
+        await proxy.add(1, 1);
+        return false;
+      } catch (error) {
+        return error instanceof ConnectionResetError;
+      }
+    });
+    await assertRejects(proxy.add(1, 1), ConnectionResetError);
+    const callsWhileDown = calc.calls;
+    await server.restart();
+    await until("calls work again", async () => {
+      try {
+        return await proxy.add(2, 2) === 4;
+      } catch {
+        return false;
+      }
+    });
+    strictEqual(await proxy.add(3, 3), 6);
+    assert(calc.calls >= callsWhileDown + 2);
+  },
+);
