@@ -176,7 +176,8 @@ withNats("a callback's proxy is forwarded to a third container", async (server) 
 });
 
 withNats("per-call timeout, abort signal, missing agents and shutdown", async (server) => {
-  const network = natsNetwork({ servers: server.url });
+  const late: Error[] = [];
+  const network = natsNetwork({ servers: server.url, onError: (error) => late.push(error) });
   await using a = await Container.create("nats://a", { network });
   const b = await Container.create("nats://b", { network });
   const calc = new Calculator(b);
@@ -213,6 +214,8 @@ withNats("per-call timeout, abort signal, missing agents and shutdown", async (s
   await b.shutdown();
   await assertRejects(proxy.add(1, 1), ConnectError);
   await a.shutdown();
+  // The calls given up on got their replies when b left: reported, not lost.
+  assert(late.length > 0 && late.every((e) => /came after the call ended/.test(e.message)));
   assert(
     (await pending).remoteTraceback.endsWith("ShutdownError: Container nats://b is shut down\n"),
   );
