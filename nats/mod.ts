@@ -25,6 +25,7 @@ export { natsNetwork } from "./network.ts";
 export { DEFAULT_PREFIX, type NatsConnectionOptions, type NatsOptions } from "./options.ts";
 export {
   connectNats,
+  type NatsParty,
   type NatsRpcClient,
   type NatsRpcOptions,
   type NatsRpcServer,

@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { CodecClass } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
 import type { Serializer } from "../codecs/serializers.ts";
@@ -29,12 +28,10 @@ export interface NatsRpcOptions extends NatsOptions {
   readonly extraSerializers?: readonly Serializer[];
 }
 
-/** A party on NATS: closes with `close()` or `await using`. */
-interface NatsParty extends AsyncDisposable {
+/** A service or client on NATS: closes with `close()` or `await using`. */
+export interface NatsParty extends AsyncDisposable {
   /** Whether the NATS connection is up; calls fail at once while it is not. */
   readonly connected: boolean;
-  /** The underlying NATS connection, e.g. for its `status()` events. */
-  readonly connection: NatsConnection;
   /** Stops serving, fails pending calls and closes the NATS connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -109,6 +106,30 @@ export async function serveNats(
  * @param name The service's name.
  * @param options The NATS servers, codec, serializers; `service` for callbacks by path.
  * @returns The client.
+ *
+ * @example Kwargs, per-call options and a callback
+ * ```ts ignore
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import { connectNats, serveNats } from "@denomas/denomas/nats";
+ * import { expose } from "@denomas/denomas/rpc";
+ *
+ * class Greeter {
+ *   @expose
+ *   async greet(who: { name(): Promise<string> }, punct = "!"): Promise<string> {
+ *     return `hello ${await who.name()}${punct}`;
+ *   }
+ * }
+ * class Me {
+ *   @expose
+ *   name(): string {
+ *     return "ada";
+ *   }
+ * }
+ * const servers = "127.0.0.1:4222";
+ * await using _server = await serveNats("greeter", new Greeter(), { servers });
+ * await using client = await connectNats("greeter", { servers });
+ * assertEquals(await client.call("greet", [new Me()], { punct: "?" }, { timeout: 1000 }), "hello ada?");
+ * ```
  */
 export async function connectNats<T = unknown>(
   name: string,
@@ -156,7 +177,6 @@ async function open(
       get connected() {
         return endpoint.connected;
       },
-      connection: nc,
       close,
       [Symbol.asyncDispose]: close,
     },
