@@ -25,28 +25,32 @@ export const HAVE_NATS_SERVER: boolean = (() => {
 const CI = Deno.env.get("CI") === "true";
 
 /**
- * Whether the NATS tests of a module run. Without `nats-server` they are
- * skipped, except with `CI=true`, where that is an error. Only the module
- * that passes `announce` registers the one line saying why.
+ * Without `nats-server`, registers the one line saying the NATS tests (every
+ * `tests/nats_*` module) were skipped and why; with `CI=true` a failing test
+ * instead, as CI must run them.
  */
-export function natsTestsRun(announce = false): boolean {
-  if (HAVE_NATS_SERVER) return true;
+export function announceNatsTests(): void {
+  if (HAVE_NATS_SERVER) return;
   if (CI) {
-    if (announce) {
-      Deno.test("NATS tests need nats-server on PATH when CI=true", () => {
-        throw new Error("nats-server is not on PATH (apt-get install -y nats-server)");
-      });
-    }
-    return false;
-  }
-  if (announce) {
-    Deno.test({
-      name: "NATS tests skipped: nats-server is not on PATH (apt-get install -y nats-server)",
-      ignore: true,
-      fn() {},
+    Deno.test("NATS tests need nats-server on PATH when CI=true", () => {
+      throw new Error("nats-server is not on PATH (apt-get install -y nats-server)");
     });
+    return;
   }
-  return false;
+  Deno.test({
+    name: "NATS tests (tests/nats_*) skipped: nats-server is not on PATH " +
+      "(apt-get install -y nats-server)",
+    ignore: true,
+    fn() {},
+  });
+}
+
+/**
+ * Registers a NATS test when `nats-server` is there; otherwise nothing (the
+ * one line from {@linkcode announceNatsTests} says why).
+ */
+export function natsTest(definition: Deno.TestDefinition): void {
+  if (HAVE_NATS_SERVER) Deno.test(definition);
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released). */

@@ -6,9 +6,7 @@ import { TimeoutError } from "../errors.ts";
 import { delay } from "../internal/async.ts";
 import { natsNetwork } from "../nats/mod.ts";
 import { expose, withOptions } from "../rpc/mod.ts";
-import { NatsCluster, natsTestsRun, until } from "./_nats_servers.ts";
-
-const RUN = natsTestsRun();
+import { NatsCluster, natsTest, until } from "./_nats_servers.ts";
 
 /** Counts how often each call id ran, so a call that ran twice shows. */
 class Worker extends Agent {
@@ -59,9 +57,8 @@ function assertRanAtMostOnce(workers: readonly Worker[]): void {
   }
 }
 
-Deno.test({
+natsTest({
   name: "nats cluster: killing the caller's node, the callee's node, then every node",
-  ignore: !RUN,
   async fn() {
     await using cluster = await NatsCluster.start(3);
     await using a = await attachedTo(cluster, 0, "a");

@@ -7,9 +7,8 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { NatsCluster, natsTestsRun } from "./_nats_servers.ts";
+import { NatsCluster, natsTest } from "./_nats_servers.ts";
 
-const RUN = natsTestsRun();
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SERVER = fileURLToPath(new URL("../examples/interop_server.ts", import.meta.url));
 const CLIENT = fileURLToPath(new URL("../examples/interop_client.ts", import.meta.url));
@@ -59,9 +58,8 @@ async function runClient(args: string[]): Promise<{ code: number; lines: string[
   return { code: output.code, lines };
 }
 
-Deno.test({
+natsTest({
   name: "nats interop: the client passes every check against NATS agents, with each codec",
-  ignore: !RUN,
   async fn() {
     // Two nodes: the server joins one, the client the other, so calls cross a route.
     await using cluster = await NatsCluster.start(2);

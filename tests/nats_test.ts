@@ -21,9 +21,9 @@ import { MsgPack } from "../codecs/msgpack.ts";
 import { TimeoutError } from "../errors.ts";
 import { callRemote, expose, type Remote, withOptions } from "../rpc/mod.ts";
 import { connectNats, natsNetwork, serveNats } from "../nats/mod.ts";
-import { NatsServer, natsTestsRun, until } from "./_nats_servers.ts";
+import { announceNatsTests, NatsServer, natsTest, until } from "./_nats_servers.ts";
 
-const RUN = natsTestsRun(true);
+announceNatsTests();
 const CODECS: readonly CodecClass[] = [Json, MsgPack, MsgPackBlosc];
 
 class Point {
@@ -113,9 +113,8 @@ function withNats(
   name: string,
   fn: (server: NatsServer) => Promise<void>,
 ): void {
-  Deno.test({
+  natsTest({
     name: `nats: ${name}`,
-    ignore: !RUN,
     sanitizeResources: true,
     sanitizeOps: true,
     async fn() {
