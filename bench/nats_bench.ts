@@ -187,7 +187,7 @@ async function agentsOnACluster(): Promise<void> {
   const agents: Pair[] = [];
   for (let i = 0; i < AGENTS; i++) agents.push(new Pair(containersOnNodes[i % 3]));
   const created = performance.now() - start;
-  // Agent i calls the agent with the same id in the next container (another node).
+  // Agent i calls the agent with its id in the next container (another node).
   let next = 0;
   let completed = 0;
   await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
@@ -195,7 +195,10 @@ async function agentsOnACluster(): Promise<void> {
       const index = next++;
       const agent = agents[index];
       const c = index % 3;
-      const partner = `nats://swarm.c${(c + 1) % 3}/${agent.aid}`;
+      const other = (c + 1) % 3;
+      const partner = `nats://swarm.c${other}/${
+        Number(agent.aid) % containersOnNodes[other].agents.size
+      }`;
       const proxy = await agent.container.connect<Pair>(partner, { timeout: 10_000 });
       if (await proxy.add(1, 2) === 3) completed++;
     }
