@@ -41,6 +41,9 @@ import { FORWARD_SEGMENT, getRouter, MAX_PATH_LENGTH, type Router } from "../rpc
 /** The header naming the sender's instance subject of a message with proxy tags. */
 export const FROM_HEADER = "Denomas-From";
 
+/** How many replies a party holds while no NATS server is reachable. */
+const MAX_HELD_REPLIES = 10_000;
+
 /** How long leaving may wait for the server (drain and flush), in milliseconds. */
 const LEAVE_TIMEOUT = 2_000;
 
@@ -87,7 +90,13 @@ export class NatsEndpoint {
   readonly #pending = new Map<number, PendingCall>();
   readonly #subscriptions: Subscription[] = [];
   readonly #fromHeaders: MsgHdrs;
-  readonly #peers = new Map<string, object>();
+  /** The root proxies of the peers that passed proxies, held weakly (peers come and go). */
+  readonly #peers = new Map<string, WeakRef<object>>();
+  readonly #collected = new FinalizationRegistry<string>((from) => {
+    if (this.#peers.get(from)?.deref() === undefined) this.#peers.delete(from);
+  });
+  /** Replies finished while no server was reachable, sent when one is again. */
+  #held: [subject: string, data: Uint8Array, headers: MsgHdrs | undefined][] = [];
   #forwardIds: Map<object, string> | undefined;
   #forwarded: Map<string, object> | undefined;
   #nextId = 0;
@@ -232,6 +241,7 @@ export class NatsEndpoint {
       }
     }
     this.#serving.clear();
+    this.#held = [];
     this.#closed ??= reason;
     for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(reason);
     this.#peers.clear();
@@ -274,6 +284,9 @@ export class NatsEndpoint {
         }
       } else if (status.type === "reconnect") {
         this.#connected = true;
+        const held = this.#held;
+        this.#held = [];
+        for (const [subject, data, headers] of held) this.#publish(subject, data, headers);
       } else if (status.type === "error") {
         this.#options.onError(status.error);
       }
@@ -400,15 +413,32 @@ export class NatsEndpoint {
         text.slice(text.lastIndexOf("\n", text.length - 2) + 1),
       ]);
     }
+    const headers = this.#encodedProxy ? this.#fromHeaders : undefined;
+    if (this.#connected) return this.#publish(reply, data, headers);
+    // The NATS client drops what is queued when it reconnects: hold the reply until then.
+    if (this.#held.length >= MAX_HELD_REPLIES) {
+      this.#options.onError(
+        new ConnectionResetError(
+          this.#options.label,
+          `is down and holds ${MAX_HELD_REPLIES} replies already: a reply was dropped`,
+        ),
+      );
+      return false;
+    }
+    this.#held.push([reply, data, headers]);
+    return true;
+  }
+
+  #publish(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): boolean {
     try {
-      this.nc.publish(reply, data, this.#encodedProxy ? { headers: this.#fromHeaders } : undefined);
+      this.nc.publish(subject, data, headers === undefined ? undefined : { headers });
+      return true;
     } catch (error) {
       this.#options.onError(
         new ConnectionResetError(this.#options.label, "could not send a reply", { cause: error }),
       );
       return false;
     }
-    return true;
   }
 
   /** `data`, when the NATS server takes a message of its size. */
@@ -450,10 +480,11 @@ export class NatsEndpoint {
     if (from === undefined || !from.startsWith(`${this.#options.prefix}.inst.`)) {
       throw new CodecError(`A proxy tag in a message without a valid ${FROM_HEADER} header`);
     }
-    let root = this.#peers.get(from);
+    let root = this.#peers.get(from)?.deref();
     if (root === undefined) {
       root = makeProxy(this.target(from, `nats:${from}`), "");
-      this.#peers.set(from, root);
+      this.#peers.set(from, new WeakRef(root));
+      this.#collected.register(root, from);
     }
     return proxyAt(root, data);
   }

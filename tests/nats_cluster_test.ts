@@ -4,7 +4,7 @@ import { ConnectionResetError } from "../channel/errors.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { TimeoutError } from "../errors.ts";
 import { delay } from "../internal/async.ts";
-import { natsNetwork } from "../nats/mod.ts";
+import { connectNats, natsNetwork, serveNats } from "../nats/mod.ts";
 import { expose, withOptions } from "../rpc/mod.ts";
 import { NatsCluster, natsTest, until } from "./_nats_servers.ts";
 
@@ -125,5 +125,40 @@ natsTest({
     await succeedsWithin(10_000, () => toB.echo(8));
     strictEqual(await toB.work(++id, 0), id);
     assertRanAtMostOnce([inB, inC]);
+  },
+});
+
+natsTest({
+  name: "nats cluster: a reply finished while its server is down is sent after the reconnect",
+  async fn() {
+    await using cluster = await NatsCluster.start(2);
+    const [first, second] = cluster.urls;
+    const gate = Promise.withResolvers<string>();
+    let started = false;
+    const service = {
+      gated: () => {
+        started = true;
+        return gate.promise;
+      },
+    };
+    // The service knows only the second node, so it stays down until that node returns.
+    await using server = await serveNats("gated", service, {
+      servers: second,
+      connection: { ignoreClusterUpdates: true },
+      onError: () => {},
+    });
+    await using client = await connectNats<typeof service>("gated", {
+      servers: first,
+      connection: { ignoreClusterUpdates: true },
+    });
+    // The timeout only keeps a regression from hanging the test.
+    const call = client.call("gated", [], undefined, { timeout: 30_000 });
+    await until("the call arrived", () => started);
+    await cluster.nodes[1].kill();
+    await until("the service notices", () => !server.connected);
+    gate.resolve("done while down");
+    strictEqual(client.connected, true);
+    await cluster.nodes[1].restart();
+    strictEqual(await call, "done while down");
   },
 });
