@@ -19,6 +19,7 @@ import type { CodecClass } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { TimeoutError } from "../errors.ts";
+import { delay } from "../internal/async.ts";
 import { callRemote, expose, type Remote, withOptions } from "../rpc/mod.ts";
 import { connectNats, natsNetwork, serveNats } from "../nats/mod.ts";
 import { announceNatsTests, NatsServer, natsTest, until } from "./_nats_servers.ts";
@@ -342,5 +343,24 @@ withNats(
     });
     strictEqual(await proxy.add(3, 3), 6);
     assert(calc.calls >= callsWhileDown + 2);
+  },
+);
+
+withNats(
+  "connect with a timeout waits for a container that joins later; mixed with TCP",
+  async (server) => {
+    const network = natsNetwork({ servers: server.url });
+    await using a = await Container.create("nats://a", { network });
+    const connecting = a.connect<Calculator>("nats://late/0", { timeout: 10_000 });
+    await delay(100);
+    await using late = await Container.create("nats://late", { network });
+    new Calculator(late);
+    strictEqual(await (await connecting).add(20, 22), 42);
+    // A container on NATS reaches TCP agents as every container does.
+    await using tcp = await Container.create(["127.0.0.1", 0]);
+    const onTcp = new Calculator(tcp);
+    const proxy = await a.connect<Calculator>(onTcp.addr);
+    strictEqual(await proxy.add(1, 1), 2);
+    strictEqual(await proxy.callBack(new Calculator(a)), 300);
   },
 );
