@@ -83,7 +83,11 @@ interface Mode {
 async function rawNats(server: NatsServer): Promise<Mode> {
   const responder = await connect({ servers: server.url });
   const requester = await connect({ servers: server.url });
-  responder.subscribe("raw.add", { callback: (_error, msg) => msg.respond(msg.data) });
+  responder.subscribe("raw.add", {
+    callback: (_error, msg) => {
+      msg.respond(msg.data);
+    },
+  });
   await responder.flush();
   const payload = new TextEncoder().encode('["agents/0/add",[1,2],{}]');
   return {

@@ -318,9 +318,9 @@ withNats(
     const calc = new Calculator(b);
     const proxy = await a.connect<Calculator>(calc.addr);
     strictEqual(await proxy.add(1, 1), 2);
-    const inFlight = proxy.never();
+    const inFlight = rejection(proxy.never(), ConnectionResetError);
     await server.kill();
-    const lost = await rejection(inFlight, ConnectionResetError);
+    const lost = await inFlight;
     assert(lost.message.includes("nats://b"), lost.message);
     // While no server is reachable, a call fails at once (no timeout needed, nothing queued).
     await until("the container notices", async () => {
