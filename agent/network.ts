@@ -9,6 +9,7 @@
 
 import type { CodecClass } from "../codecs/codec.ts";
 import type { Serializer } from "../codecs/serializers.ts";
+import type { ErrorHandler } from "../errors.ts";
 import type { Remote } from "../rpc/remote.ts";
 
 /** What a container tells its network when it starts serving. */
@@ -21,6 +22,8 @@ export interface NetworkSetup {
   readonly serializers: readonly Serializer[];
   /** Aborts when the container shuts down. */
   readonly signal: AbortSignal;
+  /** The container's error hook, for what the network notices but cannot throw. */
+  readonly onError?: ErrorHandler;
 }
 
 /** Options of {@linkcode NetworkBinding.connect}, as the container's `connect` takes them. */

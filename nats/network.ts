@@ -72,7 +72,7 @@ async function listen(
     serializers: setup.serializers,
     router: getRouter(setup.service)!,
     prefix,
-    onError: errorHandler(options),
+    onError: errorHandler(options, setup.onError),
     label: url,
   });
   endpoint.serve(name);

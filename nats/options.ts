@@ -5,6 +5,7 @@
  */
 
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import { ConnectError } from "../agent/errors.ts";
 import { logError } from "../errors.ts";
 import type { ErrorHandler } from "../errors.ts";
 
@@ -40,24 +41,37 @@ export interface NatsOptions {
    * Gets what is noticed but cannot be thrown to a caller (undecodable
    * requests, late replies, NATS permission errors).
    *
-   * @default {logError}
+   * @default {logError} (for a container: its own error hook, when it has one)
    */
   readonly onError?: ErrorHandler;
 }
 
-/** Opens a NATS connection with denomas' defaults. */
-export function openNats(options: NatsOptions): Promise<NatsConnection> {
-  return connect({
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    reconnectJitter: 50,
-    pingInterval: 5_000,
-    ...options.connection,
-    servers: typeof options.servers === "string" ? options.servers : [...options.servers],
-  });
+/**
+ * Opens a NATS connection with denomas' defaults.
+ *
+ * @throws {ConnectError} (rejects) when no server could be reached.
+ */
+export async function openNats(options: NatsOptions): Promise<NatsConnection> {
+  const servers = typeof options.servers === "string" ? [options.servers] : [...options.servers];
+  try {
+    return await connect({
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 50,
+      pingInterval: 5_000,
+      ...options.connection,
+      servers,
+    });
+  } catch (error) {
+    throw new ConnectError(
+      `NATS ${servers.join(",")}`,
+      error instanceof Error ? error.message : String(error),
+      { cause: error },
+    );
+  }
 }
 
-/** The error handler of `options`. */
-export function errorHandler(options: NatsOptions): ErrorHandler {
-  return options.onError ?? logError;
+/** The error handler of `options`, else `fallback`, else {@linkcode logError}. */
+export function errorHandler(options: NatsOptions, fallback?: ErrorHandler): ErrorHandler {
+  return options.onError ?? fallback ?? logError;
 }

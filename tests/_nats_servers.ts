@@ -88,7 +88,11 @@ export class NatsServer implements AsyncDisposable {
 
   /** Starts one server, optionally a cluster node with routes to `routes` (cluster ports). */
   static async start(
-    options: { cluster?: { port: number; routes: readonly number[] } } = {},
+    options: {
+      cluster?: { port: number; routes: readonly number[] };
+      /** More lines of the configuration file, e.g. a `tls { … }` block. */
+      config?: readonly string[];
+    } = {},
   ): Promise<NatsServer> {
     const port = freePort();
     const monitorPort = freePort();
@@ -99,6 +103,7 @@ export class NatsServer implements AsyncDisposable {
       `http: "127.0.0.1:${monitorPort}"`,
       `max_payload: 8MB`,
     ];
+    lines.push(...options.config ?? []);
     const cluster = options.cluster;
     if (cluster !== undefined) {
       lines.push(

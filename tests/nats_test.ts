@@ -22,7 +22,8 @@ import { TimeoutError } from "../errors.ts";
 import { delay } from "../internal/async.ts";
 import { callRemote, expose, type Remote, withOptions } from "../rpc/mod.ts";
 import { connectNats, natsNetwork, serveNats } from "../nats/mod.ts";
-import { announceNatsTests, NatsServer, natsTest, until } from "./_nats_servers.ts";
+import { announceNatsTests, freePort, NatsServer, natsTest, until } from "./_nats_servers.ts";
+import { pki } from "./_tls_pki.ts";
 
 announceNatsTests();
 const CODECS: readonly CodecClass[] = [Json, MsgPack, MsgPackBlosc];
@@ -364,3 +365,34 @@ withNats(
     strictEqual(await proxy.callBack(new Calculator(a)), 300);
   },
 );
+
+natsTest({
+  name: "nats: TLS to NATS with a client certificate; no server reachable is a ConnectError",
+  async fn() {
+    await using server = await NatsServer.start({
+      config: [
+        "tls {",
+        `  cert_file: "${pki("server.pem")}"`,
+        `  key_file: "${pki("server.key")}"`,
+        `  ca_file: "${pki("ca.pem")}"`,
+        "  verify: true",
+        "}",
+      ],
+    });
+    const tls = { caFile: pki("ca.pem"), certFile: pki("client.pem"), keyFile: pki("client.key") };
+    const network = natsNetwork({ servers: server.url, connection: { tls } });
+    await using a = await Container.create("nats://a", { network });
+    await using b = await Container.create("nats://b", { network });
+    const calc = new Calculator(b);
+    strictEqual(await (await a.connect<Calculator>(calc.addr)).add(2, 3), 5);
+    // Without a client certificate the server refuses the client.
+    const noCert = natsNetwork({
+      servers: server.url,
+      connection: { tls: { caFile: pki("ca.pem") }, maxReconnectAttempts: 0, timeout: 2000 },
+    });
+    await assertRejects(Container.create("nats://c", { network: noCert }), ConnectError);
+    // Nothing listening at all.
+    const nowhere = natsNetwork({ servers: `127.0.0.1:${freePort()}` });
+    await assertRejects(Container.create("nats://d", { network: nowhere }), ConnectError);
+  },
+});
