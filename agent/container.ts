@@ -183,7 +183,8 @@ export class Container implements AsyncDisposable {
    *
    * @param addr `[host, port]`, `"tcp://host:port"`, `"ipc://[path]"` (or a
    *   socket path) or `"local://name"`. Port `0` binds a free port, which
-   *   {@linkcode Container.url} then shows.
+   *   {@linkcode Container.url} then shows. With `options.network`, also an
+   *   address of that network (e.g. `"nats://name"`).
    * @param options Clock, codec, serializers, TLS.
    * @returns The container, once it listens.
    * @throws {AddressError} for a malformed address.
