@@ -42,7 +42,7 @@ class Pair extends Agent {
 const IN_FLIGHT = 100;
 
 const { values } = parseArgs({
-  args: Deno.args,
+  args: import.meta.main ? Deno.args : [],
   options: {
     rounds: { type: "string", default: "3" },
     calls: { type: "string", default: "5000" },
@@ -230,5 +230,8 @@ async function agentsOnACluster(): Promise<void> {
   if (completed !== AGENTS) throw new Error(`only ${completed} of ${AGENTS} calls completed`);
 }
 
-await callRates();
-await agentsOnACluster();
+// Only as a program: `deno task bench` loads every file here and needs no nats-server.
+if (import.meta.main) {
+  await callRates();
+  await agentsOnACluster();
+}
