@@ -66,6 +66,8 @@ export interface EndpointOptions {
   readonly onError: ErrorHandler;
   /** How errors name this party, e.g. `"nats://alpha"`. */
   readonly label: string;
+  /** The timeout of calls that set none. */
+  readonly callTimeout?: number;
 }
 
 interface PendingCall {
@@ -171,7 +173,7 @@ export class NatsEndpoint {
     const withProxy = this.#encodedProxy;
     const id = ++this.#nextId;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const timeout = options?.timeout;
+    const timeout = options?.timeout ?? this.#options.callTimeout;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => this.#settle(id)?.reject(signal!.reason);
     if (timeout !== undefined && timeout > 0 && timeout !== Infinity) {

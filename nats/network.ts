@@ -74,6 +74,7 @@ async function listen(
     prefix,
     onError: errorHandler(options, setup.onError),
     label: url,
+    callTimeout: options.callTimeout,
   });
   endpoint.serve(name);
   // The subscription is known to the server (and the cluster) before agents are announced.

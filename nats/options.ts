@@ -38,6 +38,14 @@ export interface NatsOptions {
    */
   readonly prefix?: string;
   /**
+   * The timeout of calls that set none, in milliseconds. A request lost
+   * inside a failing node is never answered: with this, such a call ends
+   * with a `TimeoutError` instead of waiting for ever.
+   *
+   * @default {undefined} (no limit)
+   */
+  readonly callTimeout?: number;
+  /**
    * Gets what is noticed but cannot be thrown to a caller (undecodable
    * requests, late replies, NATS permission errors).
    *

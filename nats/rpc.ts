@@ -169,6 +169,7 @@ async function open(
     prefix: options.prefix ?? DEFAULT_PREFIX,
     onError: errorHandler(options),
     label,
+    callTimeout: options.callTimeout,
   });
   const close = () => endpoint.close(new ConnectionResetError(label, "is closed by this side"));
   return {

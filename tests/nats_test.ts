@@ -261,6 +261,12 @@ withNats("plain RPC: a service under a name and a client", async (server) => {
   // An object with a router passed as an argument is called back.
   strictEqual(await client.remote.call(new Pong() as never), "got pong");
   await assertRejects(client.call("nope"), RemoteException);
+  // callTimeout limits the calls that set no timeout of their own.
+  const slow = { never: () => new Promise<never>(() => {}) };
+  await using _slow = await serveNats("slow", slow, options);
+  await using impatient = await connectNats<typeof slow>("slow", { ...options, callTimeout: 30 });
+  const limited = await rejection(impatient.remote.never(), TimeoutError);
+  strictEqual(limited.timeout, 30);
   await using other = await connectNats("nothing.here", options);
   await assertRejects(other.call("x"), ConnectError);
   await client.close();
