@@ -29,6 +29,7 @@ import { type AgentUrl, formatContainerUrl, parseAgentUrl } from "./address.ts";
 import type { Agent } from "./agent.ts";
 import { AgentNotFoundError, ShutdownError } from "./errors.ts";
 import { localTransport } from "../channel/local.ts";
+import type { ContainerNetwork, NetworkBinding } from "./network.ts";
 import { agentInternals, containerErrors, containerHooks } from "./_hooks.ts";
 
 /** Options of {@linkcode Container.create}. */
@@ -71,6 +72,12 @@ export interface ContainerOptions {
    * @default {logError} (one line to stderr)
    */
   readonly onError?: ErrorHandler;
+  /**
+   * Another network to live on (e.g. `natsNetwork` of
+   * `@denomas/denomas/nats`): an address it handles makes the container
+   * serve through it, and agent URLs it handles are reached through it.
+   */
+  readonly network?: ContainerNetwork;
 }
 
 /** Options of {@linkcode Container.shutdown}. */
@@ -161,6 +168,7 @@ export class Container implements AsyncDisposable {
   readonly #peers = new Map<string, ReconnectingClient>();
   readonly #cleanups = new Set<() => Promise<void>>();
   #server: RpcServer | undefined;
+  #binding: NetworkBinding | undefined;
   #url = "";
   #nextAid = 0;
   #shutdown: Promise<void> | undefined;
@@ -190,13 +198,17 @@ export class Container implements AsyncDisposable {
    *
    * @param addr `[host, port]`, `"tcp://host:port"`, `"ipc://[path]"` (or a
    *   socket path) or `"local://name"`. Port `0` binds a free port, which
-   *   {@linkcode Container.url} then shows.
+   *   {@linkcode Container.url} then shows. With `options.network`, also an
+   *   address of that network (e.g. `"nats://name"`).
    * @param options Clock, codec, serializers, TLS.
    * @returns The container, once it listens.
    * @throws {AddressError} for a malformed address.
    * @throws {Deno.errors.AddrInUse} when the address is taken.
    */
   static async create(addr: Address, options: ContainerOptions = {}): Promise<Container> {
+    if (typeof addr === "string" && options.network?.handles(addr)) {
+      return await Container.#createOn(options.network, addr, options);
+    }
     const endpoint = parseAddress(addr);
     const scope = new AbortController();
     // The URL is known once the server listens; the service must exist before.
@@ -217,6 +229,30 @@ export class Container implements AsyncDisposable {
       );
       container.#server = server;
       container.#url = formatContainerUrl(publicEndpoint(server.endpoint));
+    } catch (error) {
+      containerHooks.delete(container);
+      scope.abort(error);
+      throw error;
+    }
+    return container;
+  }
+
+  static async #createOn(
+    network: ContainerNetwork,
+    addr: string,
+    options: ContainerOptions,
+  ): Promise<Container> {
+    const scope = new AbortController();
+    const container = new Container(options, scope);
+    try {
+      container.#binding = await network.listen(addr, {
+        service: container,
+        codec: container.codec,
+        serializers: container.#serializers,
+        signal: scope.signal,
+        onError: options.onError,
+      });
+      container.#url = container.#binding.url;
     } catch (error) {
       containerHooks.delete(container);
       scope.abort(error);
@@ -285,6 +321,9 @@ export class Container implements AsyncDisposable {
    */
   async connect<T = unknown>(url: string, options: ConnectOptions = {}): Promise<AgentProxy<T>> {
     this.#checkOpen();
+    if (this.#binding !== undefined && this.#options.network!.handles(url)) {
+      return await this.#binding.connect<T>(url, options);
+    }
     const target = parseAgentUrl(url);
     const timeout = options.timeout ?? 0;
     const name = await this.#call(
@@ -378,7 +417,11 @@ export class Container implements AsyncDisposable {
     );
     const peers = [...this.#peers.values()];
     this.#peers.clear();
-    await Promise.all([this.#server?.close(), ...peers.map((peer) => peer.close())]);
+    await Promise.all([
+      this.#server?.close(),
+      this.#binding?.close(),
+      ...peers.map((peer) => peer.close()),
+    ]);
     await Promise.all(stops);
   }
 

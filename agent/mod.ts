@@ -47,6 +47,12 @@ export {
 } from "./container.ts";
 export { AgentNotFoundError, AgentTaskError, ConnectError, ShutdownError } from "./errors.ts";
 export { RemoteException } from "../channel/errors.ts";
+export {
+  type ContainerNetwork,
+  type NetworkBinding,
+  type NetworkConnectOptions,
+  type NetworkSetup,
+} from "./network.ts";
 // The address type that `Container.create` and child options take.
 export type { Address } from "../channel/address.ts";
 export { type ChildContainer, type ChildOptions, type ModuleExport } from "./child/child.ts";

@@ -7,6 +7,7 @@
  * deno run -A examples/interop_client.ts 127.0.0.1:5555 --codec msgpack
  * deno run -A examples/interop_client.ts tcp://127.0.0.1:5555/0 --codec json
  * deno run -A examples/interop_client.ts tcp://127.0.0.1:5555 --codec json
+ * deno run -A examples/interop_client.ts nats://interop --nats 127.0.0.1:4222
  * ```
  *
  * ADDRESS is a `host:port` RPC server, an agent URL (`tcp://host:port/id`),
@@ -17,7 +18,9 @@
  * `N passed, N failed`; the exit status is 1 when a check failed.
  *
  * Options: `--codec json|msgpack|msgpackblosc` (default `json`, must match
- * the server), `--timeout MS` per check (default 20000).
+ * the server), `--timeout MS` per check (default 20000), `--nats URL[,URL]`
+ * for `nats://NAME[/id]` agent URLs (the client's container then joins those
+ * NATS servers).
  *
  * @module
  */
@@ -325,6 +328,10 @@ async function runChecks(peer: Peer, label: string, timeout: number): Promise<[n
 
 /** Expands a container URL without an agent id to its agents 0 and 1. */
 function expand(address: string): string[] {
+  if (/^nats:\/\//i.test(address)) {
+    const base = address.replace(/\/$/, "");
+    return /^nats:\/\/[^/]+$/i.test(base) ? [`${base}/0`, `${base}/1`] : [address];
+  }
   if (!/^(tcp|ipc|local):\/\//i.test(address)) return [address];
   try {
     parseAgentUrl(address);
@@ -355,14 +362,22 @@ async function runRpc(address: string, codec: CodecClass, name: string, timeout:
   }
 }
 
-async function runAgents(urls: string[], codec: CodecClass, name: string, timeout: number) {
-  await using container = await Container.create(["127.0.0.1", 0], { codec });
+async function runAgents(
+  urls: string[],
+  codec: CodecClass,
+  name: string,
+  timeout: number,
+  nats?: string[],
+) {
+  await using container = nats === undefined
+    ? await Container.create(["127.0.0.1", 0], { codec })
+    : await natsContainer(nats, codec);
   const me = new CallerAgent(container);
   let passed = 0;
   let failed = 0;
   for (const url of urls) {
     const proxy = await container.connect(url, { timeout });
-    const base = parseAgentUrl(url).base;
+    const base = url.slice(0, url.lastIndexOf("/"));
     const peer: Peer = {
       call: caller(proxy, timeout),
       service: me,
@@ -385,6 +400,7 @@ if (import.meta.main) {
     options: {
       codec: { type: "string", default: "json" },
       timeout: { type: "string", default: "20000" },
+      nats: { type: "string" },
     },
   });
   if (positionals.length === 0) {
@@ -394,7 +410,7 @@ if (import.meta.main) {
   const codec = codecByName(values.codec);
   const timeout = Number(values.timeout);
   const addresses = positionals.flatMap(expand);
-  const urls = addresses.filter((a) => /^(tcp|ipc|local):\/\//i.test(a));
+  const urls = addresses.filter((a) => /^(tcp|ipc|local|nats):\/\//i.test(a));
   const plain = addresses.filter((a) => !urls.includes(a));
   let passed = 0;
   let failed = 0;
@@ -412,8 +428,18 @@ if (import.meta.main) {
     await run(`connect to ${address}`, () => runRpc(address, codec, values.codec!, timeout));
   }
   if (urls.length > 0) {
-    await run(`agents at ${urls.join(", ")}`, () => runAgents(urls, codec, values.codec!, timeout));
+    await run(
+      `agents at ${urls.join(", ")}`,
+      () => runAgents(urls, codec, values.codec!, timeout, values.nats?.split(",")),
+    );
   }
   console.log(`${passed} passed, ${failed} failed`);
   Deno.exit(failed > 0 ? 1 : 0);
+}
+
+/** The client's container on NATS, under a name of its own. */
+async function natsContainer(servers: string[], codec: CodecClass): Promise<Container> {
+  const { natsNetwork } = await import("../nats/mod.ts");
+  const name = `interop-client-${crypto.randomUUID().slice(0, 8)}`;
+  return await Container.create(`nats://${name}`, { codec, network: natsNetwork({ servers }) });
 }

@@ -11,13 +11,16 @@
  * port), `--codec json|msgpack|msgpackblosc` (default `json`), `--agents`
  * (a container whose agents `0` and `1` both serve the contract, instead of
  * a plain RPC server), `--seconds S` (stop by itself after `S` seconds),
- * `--grace MS` (the grace period of the shutdown, default 500 ms).
+ * `--grace MS` (the grace period of the shutdown, default 500 ms), `--nats URL[,URL]` with
+ * `--agents` (the container joins those NATS servers under `--name NAME`, default `interop`,
+ * instead of listening on TCP).
  *
  * Prints `READY <address>` once it listens: `host:port` for the RPC server,
- * the container URL `tcp://host:port` for agents (agent URLs add `/0` and
- * `/1`). Exits with status 0 on SIGINT, SIGTERM or when the time is up: it
- * stops accepting, lets pending calls finish within the grace period, and
- * answers the rest (e.g. a `sleep(10, x)`) with a `ShutdownError`.
+ * the container URL `tcp://host:port` (or `nats://NAME`) for agents (agent
+ * URLs add `/0` and `/1`). Exits with status 0 on SIGINT, SIGTERM or when
+ * the time is up: it stops accepting, lets pending calls finish within the
+ * grace period, and answers the rest (e.g. a `sleep(10, x)`) with a
+ * `ShutdownError`.
  *
  * @module
  */
@@ -36,6 +39,8 @@ const { values } = parseArgs({
     agents: { type: "boolean", default: false },
     seconds: { type: "string" },
     grace: { type: "string", default: "500" },
+    nats: { type: "string" },
+    name: { type: "string", default: "interop" },
   },
 });
 
@@ -53,7 +58,19 @@ const codec = codecByName(values.codec);
 
 let address: string;
 let close: () => Promise<void>;
-if (values.agents) {
+if (values.nats !== undefined) {
+  if (!values.agents) {
+    console.error("--nats serves agents: add --agents");
+    Deno.exit(2);
+  }
+  const { natsNetwork } = await import("../nats/mod.ts");
+  const network = natsNetwork({ servers: values.nats.split(",") });
+  const container = await Container.create(`nats://${values.name}`, { codec, network });
+  new InteropAgent(container);
+  new InteropAgent(container);
+  address = container.url;
+  close = () => container.shutdown({ timeout: grace });
+} else if (values.agents) {
   const container = await Container.create([values.host, port], { codec });
   new InteropAgent(container);
   new InteropAgent(container);
