@@ -79,8 +79,9 @@ export interface NatsRpcClient<T = unknown> extends NatsParty {
  * ```ts ignore
  * import { strictEqual as assertEquals } from "node:assert/strict";
  * import { connectNats, serveNats } from "@denomas/denomas/nats";
+ * import { expose } from "@denomas/denomas/rpc";
  *
- * const service = { add: (a: number, b: number) => a + b };
+ * const service = { add: expose((a: number, b: number) => a + b) };
  * await using _server = await serveNats("calc", service, { servers: "127.0.0.1:4222" });
  * await using client = await connectNats<typeof service>("calc", { servers: "127.0.0.1:4222" });
  * assertEquals(await client.remote.add(1, 2), 3);

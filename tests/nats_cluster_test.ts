@@ -136,10 +136,10 @@ natsTest({
     const gate = Promise.withResolvers<string>();
     let started = false;
     const service = {
-      gated: () => {
+      gated: expose(() => {
         started = true;
         return gate.promise;
-      },
+      }),
     };
     // The service knows only the second node, so it stays down until that node returns.
     await using server = await serveNats("gated", service, {

@@ -248,9 +248,9 @@ withNats("plain RPC: a service under a name and a client", async (server) => {
   const errors: Error[] = [];
   const options = { servers: [server.url], codec: MsgPack, onError: (e: Error) => errors.push(e) };
   const service = {
-    add: (a: number, b = 2) => a + b,
-    sub: { twice: (x: number) => 2 * x },
-    call: (cb: { ping(): Promise<string> }) => cb.ping().then((pong) => `got ${pong}`),
+    add: expose((a: number, b = 2) => a + b),
+    sub: { twice: expose((x: number) => 2 * x) },
+    call: expose((cb: { ping(): Promise<string> }) => cb.ping().then((pong) => `got ${pong}`)),
   };
   await using _server = await serveNats("calc", service, options);
   await using client = await connectNats<typeof service>("calc", options);
@@ -262,7 +262,7 @@ withNats("plain RPC: a service under a name and a client", async (server) => {
   strictEqual(await client.remote.call(new Pong() as never), "got pong");
   await assertRejects(client.call("nope"), RemoteException);
   // callTimeout limits the calls that set no timeout of their own.
-  const slow = { never: () => new Promise<never>(() => {}) };
+  const slow = { never: expose(() => new Promise<never>(() => {})) };
   await using _slow = await serveNats("slow", slow, options);
   await using impatient = await connectNats<typeof slow>("slow", { ...options, callTimeout: 30 });
   const limited = await rejection(impatient.remote.never(), TimeoutError);
@@ -278,7 +278,7 @@ withNats(
   "bad input: garbage requests get an error reply and the service carries on",
   async (server) => {
     const errors: Error[] = [];
-    const service = { ping: () => "pong" };
+    const service = { ping: expose(() => "pong") };
     await using _server = await serveNats("svc", service, {
       servers: server.url,
       onError: (e) => errors.push(e),
