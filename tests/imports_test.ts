@@ -41,9 +41,12 @@ interface ModuleInfo {
 /** The imports between local files, from `deno info --json` of every source file. */
 async function importGraph(
   files: string[],
-): Promise<{ values: Map<string, string[]>; all: Map<string, string[]> }> {
+): Promise<
+  { values: Map<string, string[]>; all: Map<string, string[]>; packages: Map<string, string[]> }
+> {
   const values = new Map<string, string[]>();
   const all = new Map<string, string[]>();
+  const packages = new Map<string, string[]>();
   const local = (specifier: string | undefined): specifier is string =>
     specifier?.startsWith(ROOT.href) ?? false;
   for (const file of files) {
@@ -63,9 +66,14 @@ async function importGraph(
         module.specifier,
         dependencies.flatMap((d) => [d.code?.specifier, d.type?.specifier]).filter(local),
       );
+      const outside = dependencies.map((d) => d.code?.specifier ?? d.type?.specifier)
+        .filter((s): s is string =>
+          s !== undefined && !s.startsWith(ROOT.href) && !s.startsWith("node:")
+        );
+      if (outside.length > 0) packages.set(module.specifier, outside);
     }
   }
-  return { values, all };
+  return { values, all, packages };
 }
 
 /** The strongly connected components with more than one file, or a file importing itself. */
@@ -116,6 +124,9 @@ const LAYERS: Record<string, readonly string[]> = {
   rpc: ["channel", "codecs", "internal", "errors.ts"],
   agent: ["rpc", "channel", "codecs", "clocks", "internal", "errors.ts"],
   "mod.ts": ["agent", "rpc", "channel", "codecs", "clocks", "internal", "errors.ts"],
+  // The optional entry points build on the core; the core never imports them.
+  mosaik: ["agent", "rpc", "channel", "codecs", "clocks", "internal", "errors.ts"],
+  nats: ["agent", "rpc", "channel", "codecs", "clocks", "internal", "errors.ts"],
 };
 
 Deno.test("each layer imports only the layers below it", () => {
@@ -133,6 +144,12 @@ Deno.test("each layer imports only the layers below it", () => {
     }
   }
   assertEquals(crossings, []);
+});
+
+Deno.test("the core imports no package: only nats/ may", () => {
+  const importers = [...graph.packages.keys()].map(relative);
+  assertEquals(importers.filter((file) => !file.startsWith("nats/")), []);
+  assert(importers.length > 0, "nats/ imports the NATS client");
 });
 
 Deno.test("the cycle finder finds cycles", () => {
