@@ -225,4 +225,3 @@ function subclassError(value: object, parent: Constructor): CodecError {
       `of ${parent.name} to write subclasses as ${parent.name}`,
   );
 }
-

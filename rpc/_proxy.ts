@@ -75,7 +75,6 @@ const LOCAL_NAMES: ReadonlySet<string> = new Set([
   "constructor",
 ]);
 
-
 const states = new WeakMap<object, ProxyState>();
 
 /** The root proxy of a connection (or a tree with call options). */
