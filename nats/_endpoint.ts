@@ -33,10 +33,10 @@ import type { Serializer } from "../codecs/serializers.ts";
 import { ConnectError } from "../agent/errors.ts";
 import { DenomasError, type ErrorHandler, TimeoutError } from "../errors.ts";
 import { abortable } from "../internal/async.ts";
-import { LookupError } from "../rpc/errors.ts";
 import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "../rpc/_proxy.ts";
 import type { CallOptions } from "../rpc/remote.ts";
-import { FORWARD_SEGMENT, getRouter, MAX_PATH_LENGTH, type Router } from "../rpc/router.ts";
+import { ForwardTable, isThenable, type Kwargs, named, pathBelow } from "../rpc/_forward.ts";
+import { getRouter, MAX_PATH_LENGTH, type Router } from "../rpc/router.ts";
 
 /** The header naming the sender's instance subject of a message with proxy tags. */
 export const FROM_HEADER = "Denomas-From";
@@ -47,10 +47,7 @@ const MAX_HELD_REPLIES = 10_000;
 /** How long leaving may wait for the server (drain and flush), in milliseconds. */
 const LEAVE_TIMEOUT = 2_000;
 
-const FORWARD_PREFIX = `${FORWARD_SEGMENT}/`;
 const NO_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({});
-
-type Kwargs = Readonly<Record<string, unknown>> | ReadonlyMap<unknown, unknown>;
 
 /** Options of {@linkcode NatsEndpoint}. */
 export interface EndpointOptions {
@@ -99,8 +96,7 @@ export class NatsEndpoint {
   });
   /** Replies finished while no server was reachable, sent when one is again. */
   #held: [subject: string, data: Uint8Array, headers: MsgHdrs | undefined][] = [];
-  #forwardIds: Map<object, string> | undefined;
-  #forwarded: Map<string, object> | undefined;
+  readonly #forwarded = new ForwardTable();
   #nextId = 0;
   #connected = true;
   #closed: Error | undefined;
@@ -394,8 +390,8 @@ export class NatsEndpoint {
     if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
       throw new TypeError(`The kwargs of a request must be a map, got ${describe(kwargs)}`);
     }
-    if (typeof path === "string" && path.startsWith(FORWARD_PREFIX)) {
-      return this.#invokeForwarded(path, args, kwargs as Kwargs | null | undefined);
+    if (ForwardTable.isForwarded(path)) {
+      return this.#forwarded.invoke(path, args, kwargs as Kwargs | null | undefined);
     }
     return this.#options.router.invoke(path as string, args, (kwargs as Kwargs) ?? undefined);
   }
@@ -459,14 +455,7 @@ export class NatsEndpoint {
     const router = getRouter(value);
     const path = router !== undefined ? pathBelow(router, this.#options.router) : undefined;
     if (path !== undefined) return path;
-    const ids = this.#forwardIds ??= new Map();
-    let id = ids.get(value);
-    if (id === undefined) {
-      id = String(ids.size);
-      ids.set(value, id);
-      (this.#forwarded ??= new Map()).set(id, value);
-    }
-    return FORWARD_PREFIX + id;
+    return this.#forwarded.pathOf(value);
   }
 
   /** The proxy a received tag stands for: the sender's object at that path. */
@@ -489,57 +478,6 @@ export class NatsEndpoint {
     }
     return proxyAt(root, data);
   }
-
-  #invokeForwarded(path: string, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
-    const slash = path.indexOf("/", FORWARD_PREFIX.length);
-    const id = path.slice(FORWARD_PREFIX.length, slash < 0 ? undefined : slash);
-    const rest = slash < 0 ? "" : path.slice(slash + 1);
-    const target = this.#forwarded?.get(id);
-    if (target === undefined) {
-      throw new LookupError(
-        `Name ${JSON.stringify(id)} not found in ${JSON.stringify(FORWARD_SEGMENT)}`,
-      );
-    }
-    const state = proxyState(target);
-    if (state !== undefined) {
-      if (rest === "") throw new LookupError(`${FORWARD_SEGMENT}/${id} is a service, not a method`);
-      const kw = kwargs === null || kwargs === undefined
-        ? undefined
-        : kwargs instanceof Map
-        ? Object.fromEntries(kwargs)
-        : kwargs as Record<string, unknown>;
-      return state.target.call(
-        state.path === "" ? rest : `${state.path}/${rest}`,
-        args,
-        kw,
-        state.options,
-      );
-    }
-    return getRouter(target)!.invoke(rest, args, kwargs ?? undefined);
-  }
-}
-
-/** The path of `router` relative to `base`, or `undefined` when it is not below `base`. */
-function pathBelow(router: Router, base: Router): string | undefined {
-  let path = "";
-  for (let r: Router | undefined = router; r !== base; r = r.parent) {
-    if (r === undefined) return undefined;
-    path = path === "" ? r.name : `${r.name}/${path}`;
-  }
-  return path;
-}
-
-/** An `Error` subclass that kept the name `"Error"` is named after its class, as on TCP. */
-function named(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name !== "Error") return error;
-  const className = error.constructor?.name;
-  if (typeof className !== "string" || className === "" || className === "Error") return error;
-  return Object.create(error, { name: { value: className } });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as { then?: unknown }).then === "function";
 }
 
 function describe(value: unknown): string {

@@ -11,17 +11,13 @@ import { CodecError } from "../codecs/codec.ts";
 import { describeValue } from "../internal/inspect.ts";
 import type { RpcClient } from "./client.ts";
 import { type CallContext, enterContext, runWithAsyncContext } from "./_context.ts";
-import { LookupError } from "./errors.ts";
-import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "./_proxy.ts";
+import { makeProxy, proxyAt, type RemoteTarget } from "./_proxy.ts";
 import type { CallOptions } from "./remote.ts";
-import { FORWARD_SEGMENT, getRouter, MAX_PATH_LENGTH, type Router } from "./router.ts";
-
-const FORWARD_PREFIX = `${FORWARD_SEGMENT}/`;
+import { ForwardTable, isThenable, type Kwargs, named, pathBelow } from "./_forward.ts";
+import { getRouter, MAX_PATH_LENGTH, type Router } from "./router.ts";
 
 /** The kwargs sent with calls that have none; the encoders only read it. */
 const NO_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({});
-
-type Kwargs = Readonly<Record<string, unknown>> | ReadonlyMap<unknown, unknown>;
 
 const connections = new WeakMap<Channel, Connection>();
 
@@ -45,8 +41,7 @@ export class Connection implements RemoteTarget {
   router: Router | undefined;
   context: CallContext | undefined;
   asyncContext = false;
-  #forwardIds: Map<object, string> | undefined;
-  #forwarded: Map<string, object> | undefined;
+  readonly #forwarded = new ForwardTable();
   readonly #handler = (request: Request): void => this.#handle(request);
 
   constructor(channel: Channel) {
@@ -83,7 +78,7 @@ export class Connection implements RemoteTarget {
     const path = router !== undefined && this.router !== undefined
       ? pathBelow(router, this.router)
       : undefined;
-    return path ?? this.#forward(value);
+    return path ?? this.#forwarded.pathOf(value);
   }
 
   /** The proxy a received tag stands for. */
@@ -95,17 +90,6 @@ export class Connection implements RemoteTarget {
       throw new CodecError(`A proxy path of ${data.length} characters is too long`);
     }
     return proxyAt(this.root, data);
-  }
-
-  #forward(value: object): string {
-    const ids = this.#forwardIds ??= new Map();
-    let id = ids.get(value);
-    if (id === undefined) {
-      id = String(ids.size);
-      ids.set(value, id);
-      (this.#forwarded ??= new Map()).set(id, value);
-    }
-    return FORWARD_PREFIX + id;
   }
 
   #handle(request: Request): void {
@@ -156,64 +140,7 @@ export class Connection implements RemoteTarget {
   }
 
   #invoke(path: unknown, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
-    if (typeof path === "string" && path.startsWith(FORWARD_PREFIX)) {
-      return this.#invokeForwarded(path, args, kwargs);
-    }
+    if (ForwardTable.isForwarded(path)) return this.#forwarded.invoke(path, args, kwargs);
     return this.router!.invoke(path as string, args, kwargs ?? undefined);
   }
-
-  #invokeForwarded(path: string, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
-    const slash = path.indexOf("/", FORWARD_PREFIX.length);
-    const id = path.slice(FORWARD_PREFIX.length, slash < 0 ? undefined : slash);
-    const rest = slash < 0 ? "" : path.slice(slash + 1);
-    const target = this.#forwarded?.get(id);
-    if (target === undefined) {
-      throw new LookupError(
-        `Name ${JSON.stringify(id)} not found in ${JSON.stringify(FORWARD_SEGMENT)}`,
-      );
-    }
-    const state = proxyState(target);
-    if (state !== undefined) {
-      if (rest === "") throw new LookupError(`${FORWARD_SEGMENT}/${id} is a service, not a method`);
-      const kw = kwargs === null || kwargs === undefined
-        ? undefined
-        : kwargs instanceof Map
-        ? Object.fromEntries(kwargs)
-        : kwargs as Record<string, unknown>;
-      return state.target.call(
-        state.path === "" ? rest : `${state.path}/${rest}`,
-        args,
-        kw,
-        state.options,
-      );
-    }
-    return getRouter(target)!.invoke(rest, args, kwargs ?? undefined);
-  }
-}
-
-/** The path of `router` relative to `base`, or `undefined` when it is not below `base`. */
-function pathBelow(router: Router, base: Router): string | undefined {
-  let path = "";
-  for (let r: Router | undefined = router; r !== base; r = r.parent) {
-    if (r === undefined) return undefined;
-    path = path === "" ? r.name : `${r.name}/${path}`;
-  }
-  return path;
-}
-
-/**
- * The error as the peer should see it: an `Error` subclass that did not set
- * its own `name` (`class ValueError extends Error {}`) is named after its
- * class, so the last line reads `ValueError: …` as a Python peer expects.
- */
-function named(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name !== "Error") return error;
-  const className = error.constructor?.name;
-  if (typeof className !== "string" || className === "" || className === "Error") return error;
-  return Object.create(error, { name: { value: className } });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as { then?: unknown }).then === "function";
 }
