@@ -6,6 +6,7 @@
 
 import { type Codec, type CodecClass, detachedDecoder, transientEncoder } from "../codecs/codec.ts";
 import { Json } from "../codecs/json.ts";
+import { setChannelUsage } from "./_buffers.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
@@ -172,6 +173,10 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 
   static {
     writeReply = (channel, id, type, content) => channel.#writeReply(id, type, content);
+    setChannelUsage((channel) => ({
+      read: (channel as Channel).#reader.capacity,
+      write: (channel as Channel).#writer.capacity,
+    }));
   }
 
   /**
@@ -474,6 +479,9 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
           );
         }
       }
+    } finally {
+      // No read is pending any more: the buffer can serve other connections.
+      reader.release();
     }
   }
 

@@ -45,8 +45,6 @@ export {
   type FrameReaderOptions,
   HEADER_SIZE,
   MAX_FRAME_SIZE,
-  MIN_READ_SIZE,
-  READ_BUFFER_SIZE,
   WIRE_MAX_PAYLOAD,
   writeHeader,
 } from "./frame.ts";

@@ -1,7 +1,8 @@
 import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node:assert/strict";
 import { CallTable } from "../channel/_call_table.ts";
 import { Deadlines, type Expiring } from "../channel/_deadlines.ts";
-import { WRITE_BATCH_SIZE, WriteQueue } from "../channel/_write_queue.ts";
+import { MAX_BATCH_SIZE } from "../channel/_buffers.ts";
+import { WriteQueue } from "../channel/_write_queue.ts";
 import { encodeFrame, FrameReader } from "../channel/frame.ts";
 import type { Conn } from "../channel/transport.ts";
 
@@ -72,7 +73,7 @@ Deno.test("WriteQueue keeps order across full batches, large frames and partial 
   const queue = new WriteQueue(conn, () => {});
   const sent = [
     payload(10, 1),
-    payload(WRITE_BATCH_SIZE * 2, 2), // larger than a batch: written on its own
+    payload(MAX_BATCH_SIZE * 2, 2), // larger than a batch: written on its own
     payload(30_000, 3),
     payload(30_000, 4),
     payload(30_000, 5), // overflows the batch
