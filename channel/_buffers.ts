@@ -5,11 +5,14 @@
  * An idle connection holds one small read buffer (the one its pending read
  * fills) and no write buffer. A connection's read size adapts to what it
  * receives: a read that fills its buffer doubles the next one (up to
- * {@linkcode MAX_READ_SIZE}), a read that uses less than a quarter halves it
- * (down to {@linkcode MIN_READ_SIZE}). A frame larger than that grows its
- * own buffer as its bytes arrive, at most doubling what was received, up to
- * the frame's size: a header alone reserves nothing. Write batches exist only
- * while frames wait to be written, and grow the same way.
+ * {@linkcode MAX_READ_SIZE}), two in a row that use less than a quarter
+ * halve it (down to {@linkcode MIN_READ_SIZE}). A frame larger than that
+ * grows its own buffer as its bytes arrive, at most doubling what was
+ * received, up to the frame's size: a header alone reserves nothing. Write
+ * batches exist only while frames wait to be written; a batch that
+ * overflows doubles the size of the next ones (up to
+ * {@linkcode MAX_BATCH_SIZE}), and they stay at that size, since a batch is
+ * held only until it is written.
  *
  * Buffers of the power-of-two sizes from {@linkcode MIN_READ_SIZE} to
  * {@linkcode MAX_READ_SIZE} are shared by all connections through a pool,

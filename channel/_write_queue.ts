@@ -17,9 +17,8 @@ const SMALL_COPY = 32;
  * Queues frames and writes them in order. Frames queued before the queue
  * next gets to write are coalesced into batches of up to `MAX_BATCH_SIZE`
  * bytes. Batches come from the shared buffer pool and go back to it once
- * written, so an idle queue holds no buffer; the size of the next batch
- * follows use (a batch that overflows doubles it, one written less than a
- * quarter full halves it).
+ * written, so an idle queue holds no buffer. A batch that overflows doubles
+ * the size of the next ones.
  */
 export class WriteQueue {
   readonly #conn: Conn;
@@ -164,7 +163,6 @@ export class WriteQueue {
     if (length === 0) return undefined;
     const batch = this.#batch;
     const chunk = batch.subarray(0, length);
-    if (length < batch.length >> 2 && this.#batchSize > MIN_BATCH_SIZE) this.#batchSize >>= 1;
     this.#batch = EMPTY;
     this.#length = 0;
     return chunk;

@@ -106,8 +106,8 @@ export interface FrameReaderOptions {
  * arrived elsewhere, {@linkcode FrameReader.push} copies them in.
  *
  * The receive buffer starts at 1 KiB and follows the reads: one that fills
- * it doubles the next (up to 64 KiB), one that uses less than a quarter
- * halves it. A larger frame grows its buffer as its bytes arrive, to at most
+ * it doubles the next (up to 64 KiB), two in a row that use less than a
+ * quarter halve it. A larger frame grows its buffer as its bytes arrive, to at most
  * twice the bytes received so far, so a header announcing a large frame
  * reserves nothing by itself.
  *
@@ -154,6 +154,8 @@ export class FrameReader {
   #readSize = MIN_READ_SIZE;
   /** The length of the region the last `readable()` returned. */
   #offered = 0;
+  /** Reads in a row that used less than a quarter of the read size. */
+  #smallReads = 0;
 
   /**
    * Makes a reader; it takes a receive buffer on the first
@@ -238,9 +240,16 @@ export class FrameReader {
     this.#end += count;
     const readSize = this.#readSize;
     if (count >= this.#offered) {
-      if (this.#offered >= readSize >> 1 && readSize < MAX_READ_SIZE) this.#readSize = readSize << 1;
-    } else if (count < readSize >> 2 && readSize > MIN_READ_SIZE) {
-      this.#readSize = readSize >> 1;
+      this.#smallReads = 0;
+      if (this.#offered >= readSize >> 1 && readSize < MAX_READ_SIZE) {
+        this.#readSize = readSize << 1;
+      }
+    } else if (count >= readSize >> 2) {
+      this.#smallReads = 0;
+    } else if (++this.#smallReads === 2) {
+      // Two small reads in a row: a smaller buffer does.
+      this.#smallReads = 0;
+      if (readSize > MIN_READ_SIZE) this.#readSize = readSize >> 1;
     }
   }
 

@@ -255,7 +255,7 @@ Deno.test("FrameReader returns to a small buffer after a large frame", () => {
     const big = payloadOf(500_000, 2);
     reader.push(encodeFrame(big));
     assertEquals(reader.next(), big);
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 20; i++) {
       reader.push(encodeFrame(payloadOf(20, i)));
       assertEquals(reader.next(), payloadOf(20, i));
     }
