@@ -208,12 +208,14 @@ export class FrameReader {
       const total = HEADER_SIZE + this.#peekLength();
       const need = total - pending;
       if (need > 0) {
-        // An incomplete frame: grow with the bytes received, never to more
-        // than twice them (or the read size), and at most to the frame.
-        if (free < need && free < minRoom) {
-          const wanted = Math.max(readSize, 2 * pending, pending + minRoom);
-          const size = wanted < total ? wanted : total;
-          this.#moveTo(size <= MAX_READ_SIZE ? poolSize(size) : size);
+        // An incomplete frame: a buffer of the read size, or for a larger
+        // frame one that grows with the bytes received, to at most twice
+        // them and at most the frame.
+        if (free < minRoom && (free < need || this.#buffer.length < readSize)) {
+          const wanted = Math.min(total, Math.max(2 * pending, pending + minRoom));
+          this.#moveTo(
+            wanted <= readSize ? readSize : wanted <= MAX_READ_SIZE ? poolSize(wanted) : wanted,
+          );
         }
       } else if (free < minRoom) {
         // Complete frames not taken yet (push() without next()): grow
@@ -241,9 +243,7 @@ export class FrameReader {
     const readSize = this.#readSize;
     if (count >= this.#offered) {
       this.#smallReads = 0;
-      if (this.#offered >= readSize >> 1 && readSize < MAX_READ_SIZE) {
-        this.#readSize = readSize << 1;
-      }
+      if (readSize < MAX_READ_SIZE) this.#readSize = readSize << 1;
     } else if (count >= readSize >> 2) {
       this.#smallReads = 0;
     } else if (++this.#smallReads === 2) {
