@@ -8,12 +8,13 @@
  * copies only the bytes of the one incomplete frame over. With
  * `reuseBuffer`, it moves those bytes to the start of the same buffer
  * instead (or swaps buffers with a pool shared by all readers), and a frame
- * is only valid until the next `readable()` or `push()`.
+ * is only valid until the next `readable()`, `push()` or `release()`.
  *
  * Buffers start small and grow with the bytes actually received: a header
- * that announces a large frame reserves nothing, the frame's buffer at most
- * doubles the bytes of it received so far, and after a large frame the
- * reader goes back to a small buffer. The sizes are in `_buffers.ts`.
+ * that announces a large frame reserves nothing, a frame's buffer holds at
+ * most twice the bytes of it received so far (or the read size), and after
+ * a large frame the reader goes back to a small buffer. The sizes are in
+ * `_buffers.ts`.
  *
  * @module
  */
@@ -107,9 +108,9 @@ export interface FrameReaderOptions {
  *
  * The receive buffer starts at 1 KiB and follows the reads: one that fills
  * it doubles the next (up to 64 KiB), two in a row that use less than a
- * quarter halve it. A larger frame grows its buffer as its bytes arrive, to at most
- * twice the bytes received so far, so a header announcing a large frame
- * reserves nothing by itself.
+ * quarter halve it. A larger frame grows its buffer as its bytes arrive, to
+ * at most twice the bytes received so far, so a header announcing a large
+ * frame reserves nothing by itself.
  *
  * @example Frames from chunks split anywhere
  * ```ts
