@@ -173,7 +173,7 @@ Deno.test("tcp: a frame arriving in many small chunks is reassembled, then the b
     await writeAll(peer.client, frame.subarray(offset, offset + 1000));
   }
   assertEquals(await readJson(peer.client), [1, 7, JSON.stringify(text).length]);
-  assert(peer.conn.offered.length > 10, "the frame came in many reads");
+  assert(peer.conn.offered.length >= 5, "the frame came in many reads");
   assert(bufferUsage(peer.channel).read <= MAX_READ_SIZE, "the large buffer is gone");
   // Small calls halve the read size until it is back at the minimum.
   for (let id = 8; id < 30; id++) {
