@@ -10,8 +10,11 @@
  * @module
  */
 
-/** Slots to start with. */
-const INITIAL_CAPACITY = 256;
+/**
+ * Slots to start with. Small, since every connection has a table (most
+ * server-side ones never call) and it doubles when half full.
+ */
+const INITIAL_CAPACITY = 16;
 
 /** An entry: anything with a numeric id. */
 export interface Identified {

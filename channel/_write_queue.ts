@@ -6,28 +6,30 @@
  * @module
  */
 
+import { giveBuffer, MAX_BATCH_SIZE, MIN_BATCH_SIZE, poolSize, takeBuffer } from "./_buffers.ts";
 import { encodeFrame, HEADER_SIZE, writeHeader } from "./frame.ts";
 import type { Conn } from "./transport.ts";
-
-/** Size of a coalescing buffer, 64 KiB. Larger frames are written on their own. */
-export const WRITE_BATCH_SIZE = 64 * 1024;
 
 /** Payloads up to this size are copied byte by byte, which beats `set()` for tiny ones. */
 const SMALL_COPY = 32;
 
 /**
  * Queues frames and writes them in order. Frames queued before the queue
- * next gets to write are coalesced into one write of up to
- * {@linkcode WRITE_BATCH_SIZE} bytes.
+ * next gets to write are coalesced into batches of up to `MAX_BATCH_SIZE`
+ * bytes. Batches come from the shared buffer pool and go back to it once
+ * written, so an idle queue holds no buffer. A batch that overflows doubles
+ * the size of the next ones.
  */
 export class WriteQueue {
   readonly #conn: Conn;
   readonly #onError: (error: unknown) => void;
-  /** The batch being filled. */
-  #batch: Uint8Array = new Uint8Array(WRITE_BATCH_SIZE);
+  /** The batch being filled, while frames wait. */
+  #batch: Uint8Array = EMPTY;
   #length = 0;
-  /** A written batch buffer, ready for reuse. */
-  #spare: Uint8Array | undefined;
+  /** The size of the next batch. */
+  #batchSize = MIN_BATCH_SIZE;
+  /** Bytes of buffers held: the batch being filled and the chunks waiting or being written. */
+  #capacity = 0;
   /** Chunks waiting to be written, oldest first, from `#head` on. */
   #chunks: Uint8Array[] = [];
   #head = 0;
@@ -55,6 +57,11 @@ export class WriteQueue {
     return this.#buffered;
   }
 
+  /** Bytes of buffers held now: none once everything queued was written. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
   /** Whether a write failed or the queue was closed: frames are dropped from then on. */
   get closed(): boolean {
     return this.#closed || this.#failed;
@@ -74,17 +81,25 @@ export class WriteQueue {
     let offset = this.#length;
     if (size > batch.length - offset) {
       if (offset > 0) {
+        // The batch overflows: the next ones are larger.
         this.#chunks.push(batch.subarray(0, offset));
-        batch = this.#batch = this.#spare ?? new Uint8Array(WRITE_BATCH_SIZE);
-        this.#spare = undefined;
-        this.#length = offset = 0;
+        if (this.#batchSize < MAX_BATCH_SIZE) this.#batchSize <<= 1;
+      } else if (batch.length > 0) {
+        giveBuffer(batch.buffer);
+        this.#capacity -= batch.length;
       }
-      if (size > batch.length) {
+      if (size > MAX_BATCH_SIZE) {
+        this.#batch = EMPTY;
+        this.#length = 0;
         this.#chunks.push(encodeFrame(payload));
+        this.#capacity += size;
         this.#buffered += size;
         this.#schedule();
         return;
       }
+      batch = this.#batch = takeBuffer(size > this.#batchSize ? poolSize(size) : this.#batchSize);
+      this.#capacity += batch.length;
+      this.#length = offset = 0;
     }
     writeHeader(batch, offset, length);
     offset += HEADER_SIZE;
@@ -146,9 +161,9 @@ export class WriteQueue {
     }
     const length = this.#length;
     if (length === 0) return undefined;
-    const chunk = this.#batch.subarray(0, length);
-    this.#batch = this.#spare ?? new Uint8Array(WRITE_BATCH_SIZE);
-    this.#spare = undefined;
+    const batch = this.#batch;
+    const chunk = batch.subarray(0, length);
+    this.#batch = EMPTY;
     this.#length = 0;
     return chunk;
   }
@@ -160,17 +175,18 @@ export class WriteQueue {
         let written = await conn.write(chunk);
         while (written < chunk.length) written += await conn.write(chunk.subarray(written));
         this.#buffered -= chunk.length;
-        if (chunk.buffer.byteLength === WRITE_BATCH_SIZE && this.#spare === undefined) {
-          this.#spare = new Uint8Array(chunk.buffer);
-        }
+        this.#capacity -= chunk.buffer.byteLength;
+        giveBuffer(chunk.buffer);
         if (this.#drainWaiters.length > 0 && this.#buffered < this.#drainLevel) this.#wakeDrain();
       }
     } catch (error) {
       this.#failed = true;
       this.#chunks = [];
       this.#head = 0;
+      this.#batch = EMPTY;
       this.#length = 0;
       this.#buffered = 0;
+      this.#capacity = 0;
       this.#wakeDrain();
       this.#onError(error);
     }

@@ -10,6 +10,7 @@ import { Json } from "../codecs/json.ts";
 import { type ErrorHandler, logError, ShutdownError } from "../errors.ts";
 import { abortable, deadline } from "../internal/async.ts";
 import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
+import { setChannelUsage } from "./_buffers.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
@@ -274,6 +275,10 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       if (channel.#state === OPEN) channel.#unlink(request);
       return channel.#writeReply(request.id, type, content);
     };
+    setChannelUsage((channel) => ({
+      read: (channel as Channel).#reader.capacity,
+      write: (channel as Channel).#writer.capacity,
+    }));
   }
 
   /**
@@ -644,6 +649,9 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
           );
         }
       }
+    } finally {
+      // No read is pending any more: the buffer can serve other connections.
+      reader.release();
     }
   }
 

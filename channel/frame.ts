@@ -7,11 +7,19 @@
  * it) stays valid; when a buffer is used up, the reader starts a new one and
  * copies only the bytes of the one incomplete frame over. With
  * `reuseBuffer`, it moves those bytes to the start of the same buffer
- * instead, and a frame is only valid until the next `readable()` or `push()`.
+ * instead (or swaps buffers with a pool shared by all readers), and a frame
+ * is only valid until the next `readable()`, `push()` or `release()`.
+ *
+ * Buffers start small and grow with the bytes actually received: a header
+ * that announces a large frame reserves nothing, a frame's buffer holds at
+ * most twice the bytes of it received so far (or the read size), and after
+ * a large frame the reader goes back to a small buffer. The sizes are in
+ * `_buffers.ts`.
  *
  * @module
  */
 
+import { giveBuffer, MAX_READ_SIZE, MIN_READ_SIZE, poolSize, takeBuffer } from "./_buffers.ts";
 import { ProtocolError } from "./errors.ts";
 
 /** Size of the frame header: a big-endian uint32 payload length. */
@@ -25,15 +33,6 @@ export const WIRE_MAX_PAYLOAD = 0xffff_ffff;
  * are rejected from their header, before anything is allocated.
  */
 export const MAX_FRAME_SIZE = 64 * 1024 * 1024;
-
-/** The default size of a receive buffer, 64 KiB. */
-export const READ_BUFFER_SIZE = 64 * 1024;
-
-/**
- * A read is never offered less room than this (4 KiB) unless the rest of
- * the current frame is smaller: below it, the reader starts a new buffer.
- */
-export const MIN_READ_SIZE = 4 * 1024;
 
 /**
  * Frames a payload: the header and the payload in one new buffer.
@@ -86,20 +85,13 @@ export interface FrameReaderOptions {
    */
   readonly maxFrameSize?: number;
   /**
-   * The size of each receive buffer, in bytes. Larger frames get a buffer of
-   * their own size.
-   *
-   * @default {READ_BUFFER_SIZE}
-   */
-  readonly bufferSize?: number;
-  /**
-   * Reuse the receive buffer: when it is used up, the bytes of the
-   * incomplete frame move to its start instead of to a new buffer (fresh
-   * memory is expensive). A frame from {@linkcode FrameReader.next} is then
-   * only valid until the next {@linkcode FrameReader.readable} or
-   * {@linkcode FrameReader.push}: decode it (into values that hold no views of
-   * it) or copy it before reading on. Frames larger than the buffer still get
-   * a buffer of their own.
+   * Reuse receive buffers: when one is used up, the bytes of the incomplete
+   * frame move to its start instead of to a new buffer, and buffers that are
+   * resized go back to a pool shared by all readers (fresh memory is
+   * expensive). A frame from {@linkcode FrameReader.next} is then only valid
+   * until the next {@linkcode FrameReader.readable},
+   * {@linkcode FrameReader.push} or {@linkcode FrameReader.release}: decode
+   * it (into values that hold no views of it) or copy it before reading on.
    *
    * @default {false}
    */
@@ -113,6 +105,12 @@ export interface FrameReaderOptions {
  * byte count to {@linkcode FrameReader.commit}, then takes frames from
  * {@linkcode FrameReader.next} until it returns `undefined`. For bytes that
  * arrived elsewhere, {@linkcode FrameReader.push} copies them in.
+ *
+ * The receive buffer starts at 1 KiB and follows the reads: one that fills
+ * it doubles the next (up to 64 KiB), two in a row that use less than a
+ * quarter halve it. A larger frame grows its buffer as its bytes arrive, to
+ * at most twice the bytes received so far, so a header announcing a large
+ * frame reserves nothing by itself.
  *
  * @example Frames from chunks split anywhere
  * ```ts
@@ -132,39 +130,48 @@ export interface FrameReaderOptions {
  * assertEquals(frames, [[1, 2, 3], [4]]);
  * assertEquals(reader.buffered, 0);
  * ```
+ *
+ * @example A header announcing 64 MiB reserves nothing
+ * ```ts
+ * import { ok as assert } from "node:assert/strict";
+ * import { FrameReader } from "@denomas/denomas/channel";
+ *
+ * const reader = new FrameReader();
+ * reader.push(new Uint8Array([4, 0, 0, 0])); // 64 MiB to come
+ * assert(reader.readable().length < 64 * 1024);
+ * assert(reader.capacity < 64 * 1024);
+ * ```
  */
 export class FrameReader {
   /** The largest payload accepted, in bytes. */
   readonly maxFrameSize: number;
-  readonly #bufferSize: number;
-  readonly #minRead: number;
   readonly #reuse: boolean;
-  #buffer: Uint8Array;
+  #buffer: Uint8Array = EMPTY;
   /** Start of the first unconsumed byte. */
   #start = 0;
   /** End of the received bytes. */
   #end = 0;
+  /** The size of the next buffer, following the reads. */
+  #readSize = MIN_READ_SIZE;
+  /** The length of the region the last `readable()` returned. */
+  #offered = 0;
+  /** Reads in a row that used less than a quarter of the read size. */
+  #smallReads = 0;
 
   /**
-   * Makes a reader with an empty receive buffer.
+   * Makes a reader; it takes a receive buffer on the first
+   * {@linkcode FrameReader.readable}.
    *
-   * @param options Limits and buffer size.
-   * @throws {RangeError} for a limit outside 0..2^32-1 or a buffer size below 64 bytes.
+   * @param options The limit and whether to reuse buffers.
+   * @throws {RangeError} for a limit outside 0..2^32-1.
    */
   constructor(options: FrameReaderOptions = {}) {
     const maxFrameSize = options.maxFrameSize ?? MAX_FRAME_SIZE;
     if (!(maxFrameSize >= 0 && maxFrameSize <= WIRE_MAX_PAYLOAD)) {
       throw new RangeError(`maxFrameSize must be in 0..${WIRE_MAX_PAYLOAD}, got ${maxFrameSize}`);
     }
-    const bufferSize = options.bufferSize ?? READ_BUFFER_SIZE;
-    if (!(bufferSize >= 64)) {
-      throw new RangeError(`bufferSize must be at least 64, got ${bufferSize}`);
-    }
     this.maxFrameSize = maxFrameSize;
-    this.#bufferSize = bufferSize;
-    this.#minRead = Math.min(MIN_READ_SIZE, bufferSize >> 2);
     this.#reuse = options.reuseBuffer ?? false;
-    this.#buffer = new Uint8Array(bufferSize);
   }
 
   /** Bytes received but not yet returned as a frame (part of an incomplete frame). */
@@ -180,34 +187,52 @@ export class FrameReader {
     return this.#end - this.#start >= HEADER_SIZE ? this.#peekLength() : undefined;
   }
 
+  /** The size of the receive buffer held now, in bytes. */
+  get capacity(): number {
+    return this.#buffer.length;
+  }
+
   /**
-   * The free space to read into next. Starts a new buffer when the current
-   * one is used up or too small for the frame in progress.
+   * The free space to read into next. Moves to another buffer when the
+   * current one is used up, too small for the frame in progress, or (with
+   * `reuseBuffer`, between frames) of another size than the reads call for.
    *
    * @throws {ProtocolError} when the pending frame's header announces more
    * than {@linkcode FrameReader.maxFrameSize}.
    */
   readable(): Uint8Array {
     const pending = this.#end - this.#start;
+    const readSize = this.#readSize;
+    const minRoom = readSize >> 2;
     const free = this.#buffer.length - this.#end;
     if (pending >= HEADER_SIZE) {
       const total = HEADER_SIZE + this.#peekLength();
       const need = total - pending;
       if (need > 0) {
-        // One incomplete frame: make room for all of it, and start afresh
-        // when the room left is small and the bytes to move are few.
-        if (need > free || (free < this.#minRead && pending <= this.#minRead)) {
-          this.#grow(Math.max(this.#bufferSize, total));
+        // An incomplete frame: a buffer of the read size, or for a larger
+        // frame one that grows with the bytes received, to at most twice
+        // them and at most the frame.
+        if (free < minRoom && (free < need || this.#buffer.length < readSize)) {
+          const wanted = Math.min(total, Math.max(2 * pending, pending + minRoom));
+          this.#moveTo(
+            wanted <= readSize ? readSize : wanted <= MAX_READ_SIZE ? poolSize(wanted) : wanted,
+          );
         }
-      } else if (free < this.#minRead) {
+      } else if (free < minRoom) {
         // Complete frames not taken yet (push() without next()): grow
         // geometrically, so that pushing n bytes copies O(n) in all.
-        this.#grow(Math.max(this.#bufferSize, 2 * pending + this.#minRead));
+        const size = Math.max(readSize, 2 * pending + minRoom);
+        this.#moveTo(size <= MAX_READ_SIZE ? poolSize(size) : size);
       }
-    } else if (free < this.#minRead) {
-      this.#grow(this.#bufferSize);
+    } else if (pending === 0 && this.#reuse) {
+      if (this.#buffer.length !== readSize) this.#moveTo(readSize);
+      else this.#start = this.#end = 0;
+    } else if (free < minRoom) {
+      this.#moveTo(readSize);
     }
-    return this.#buffer.subarray(this.#end);
+    const region = this.#buffer.subarray(this.#end);
+    this.#offered = region.length;
+    return region;
   }
 
   /**
@@ -216,6 +241,17 @@ export class FrameReader {
    */
   commit(count: number): void {
     this.#end += count;
+    const readSize = this.#readSize;
+    if (count >= this.#offered) {
+      this.#smallReads = 0;
+      if (readSize < MAX_READ_SIZE) this.#readSize = readSize << 1;
+    } else if (count >= readSize >> 2) {
+      this.#smallReads = 0;
+    } else if (++this.#smallReads === 2) {
+      // Two small reads in a row: a smaller buffer does.
+      this.#smallReads = 0;
+      if (readSize > MIN_READ_SIZE) this.#readSize = readSize >> 1;
+    }
   }
 
   /**
@@ -237,8 +273,9 @@ export class FrameReader {
 
   /**
    * The next complete payload, as a view into a receive buffer that is
-   * never written again (with `reuseBuffer`: until the next `readable()` or
-   * `push()`), or `undefined` when no complete frame is buffered.
+   * never written again (with `reuseBuffer`: until the next `readable()`,
+   * `push()` or `release()`), or `undefined` when no complete frame is
+   * buffered.
    *
    * @throws {ProtocolError} when a header announces more than
    * {@linkcode FrameReader.maxFrameSize}.
@@ -254,6 +291,17 @@ export class FrameReader {
     return this.#buffer.subarray(begin, begin + length);
   }
 
+  /**
+   * Lets go of the receive buffer and any bytes in it (with `reuseBuffer`,
+   * the buffer goes back to the pool): for a reader whose connection is
+   * closed. The reader stays usable and takes a new buffer when read again.
+   */
+  release(): void {
+    if (this.#reuse) giveBuffer(this.#buffer.buffer);
+    this.#buffer = EMPTY;
+    this.#start = this.#end = 0;
+  }
+
   #peekLength(): number {
     const b = this.#buffer;
     const s = this.#start;
@@ -267,22 +315,25 @@ export class FrameReader {
   }
 
   /**
-   * Moves the incomplete frame to a new buffer of `size` bytes, or, with
-   * `reuseBuffer`, to the start of the current one when that is of the
-   * standard size and `size` is too.
+   * Moves the unconsumed bytes to the start of a buffer of `size` bytes: with
+   * `reuseBuffer`, the current one when it has that size, else one from the
+   * pool, the old one going back to it.
    */
-  #grow(size: number): void {
-    const pending = this.#end - this.#start;
-    if (this.#reuse && size === this.#bufferSize && this.#buffer.length === size) {
-      if (pending > 0) this.#buffer.copyWithin(0, this.#start, this.#end);
-      this.#start = 0;
-      this.#end = pending;
-      return;
+  #moveTo(size: number): void {
+    const buffer = this.#buffer;
+    const start = this.#start;
+    const pending = this.#end - start;
+    if (this.#reuse && buffer.length === size) {
+      if (pending > 0) buffer.copyWithin(0, start, this.#end);
+    } else {
+      const next = takeBuffer(size);
+      if (pending > 0) next.set(buffer.subarray(start, this.#end));
+      if (this.#reuse) giveBuffer(buffer.buffer);
+      this.#buffer = next;
     }
-    const next = new Uint8Array(size);
-    if (pending > 0) next.set(this.#buffer.subarray(this.#start, this.#end));
-    this.#buffer = next;
     this.#start = 0;
     this.#end = pending;
   }
 }
+
+const EMPTY = new Uint8Array(0);

@@ -84,7 +84,9 @@ export interface ChannelOptions {
   /**
    * The largest payload accepted, in bytes. Incoming frames above it close
    * the connection (checked on the header, before allocating); outgoing
-   * messages above it are refused.
+   * messages above it are refused. Up to it, a frame's buffer grows with the
+   * bytes that arrive (to at most twice them), so a header alone reserves
+   * nothing.
    *
    * @default {MAX_FRAME_SIZE} (64 MiB)
    */

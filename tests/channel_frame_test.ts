@@ -7,6 +7,7 @@ import {
   WIRE_MAX_PAYLOAD,
   writeHeader,
 } from "../channel/frame.ts";
+import { MAX_READ_SIZE, MIN_READ_SIZE, takeBuffer } from "../channel/_buffers.ts";
 
 /** A small deterministic PRNG (xorshift32), so failures reproduce. */
 function random(seed: number): () => number {
@@ -57,7 +58,7 @@ Deno.test("FrameReader reassembles frames from random chunk boundaries", () => {
       (_, i) => payloadOf(Math.floor(next() ** 3 * 5000), round + i),
     );
     const stream = concat(payloads.map(encodeFrame));
-    const reader = new FrameReader({ bufferSize: 64 + Math.floor(next() * 4096) });
+    const reader = new FrameReader();
     const seen: Uint8Array[] = [];
     let offset = 0;
     while (offset < stream.length) {
@@ -89,7 +90,7 @@ Deno.test("FrameReader reads straight into its buffer with readable() and commit
 });
 
 Deno.test("FrameReader never overwrites bytes of a frame it handed out", () => {
-  const reader = new FrameReader({ bufferSize: 256 });
+  const reader = new FrameReader();
   const held: { view: Uint8Array; copy: Uint8Array }[] = [];
   const next = random(7);
   for (let i = 0; i < 500; i++) {
@@ -104,7 +105,7 @@ Deno.test("FrameReader never overwrites bytes of a frame it handed out", () => {
 });
 
 Deno.test("FrameReader gives a frame larger than its buffer a buffer of its own", () => {
-  const reader = new FrameReader({ bufferSize: 1024 });
+  const reader = new FrameReader();
   const big = payloadOf(100_000, 3);
   const stream = concat([
     encodeFrame(payloadOf(5, 1)),
@@ -145,7 +146,6 @@ Deno.test("FrameReader has a 64 MiB default limit and checks its options", () =>
   assertEquals(MAX_FRAME_SIZE, 64 * 1024 * 1024);
   throws(() => new FrameReader({ maxFrameSize: -1 }), RangeError);
   throws(() => new FrameReader({ maxFrameSize: 2 ** 32 }), RangeError);
-  throws(() => new FrameReader({ bufferSize: 8 }), RangeError);
 });
 
 Deno.test("FrameReader reports the bytes of an incomplete frame", () => {
@@ -158,7 +158,7 @@ Deno.test("FrameReader reports the bytes of an incomplete frame", () => {
   assertEquals(reader.pendingFrameSize, 9);
 });
 
-Deno.test("FrameReader with reuseBuffer reassembles random chunks in one buffer", () => {
+Deno.test("FrameReader with reuseBuffer reassembles random chunks", () => {
   const next = random(43);
   for (let round = 0; round < 50; round++) {
     const payloads = Array.from(
@@ -166,8 +166,7 @@ Deno.test("FrameReader with reuseBuffer reassembles random chunks in one buffer"
       (_, i) => payloadOf(Math.floor(next() ** 3 * 5000), round + i),
     );
     const stream = concat(payloads.map(encodeFrame));
-    const bufferSize = 64 + Math.floor(next() * 4096);
-    const reader = new FrameReader({ bufferSize, reuseBuffer: true });
+    const reader = new FrameReader({ reuseBuffer: true });
     const seen: Uint8Array[] = [];
     let offset = 0;
     while (offset < stream.length) {
@@ -193,7 +192,7 @@ Deno.test("FrameReader with reuseBuffer reassembles random chunks in one buffer"
 });
 
 Deno.test("FrameReader with reuseBuffer writes over handed-out frames and keeps one buffer", () => {
-  const reader = new FrameReader({ bufferSize: 256, reuseBuffer: true });
+  const reader = new FrameReader({ reuseBuffer: true });
   const buffers = new Set<ArrayBufferLike>();
   let first: Uint8Array | undefined;
   for (let i = 0; i < 200; i++) {
@@ -205,16 +204,83 @@ Deno.test("FrameReader with reuseBuffer writes over handed-out frames and keeps 
     }
   }
   assertEquals(buffers.size, 1);
+  assertEquals(reader.capacity, MIN_READ_SIZE);
   assert(first !== undefined && !payloadOf(50, 0).every((b, i) => first![i] === b), "overwritten");
-  // A frame larger than the buffer gets its own, then the reader returns to its size.
-  reader.push(encodeFrame(payloadOf(1000, 1)));
-  assertEquals(reader.next(), payloadOf(1000, 1));
-  for (let i = 0; i < 20; i++) {
-    reader.push(encodeFrame(payloadOf(50, i)));
-    const frame = reader.next()!;
-    assertEquals(frame, payloadOf(50, i));
-    buffers.add(frame.buffer);
+});
+
+Deno.test("FrameReader reserves nothing for a header announcing a huge frame", () => {
+  for (const reuseBuffer of [false, true]) {
+    const reader = new FrameReader({ reuseBuffer });
+    reader.push(new Uint8Array([4, 0, 0, 0])); // 64 MiB announced, nothing more
+    assertEquals(reader.pendingFrameSize, MAX_FRAME_SIZE);
+    assertEquals(reader.capacity, MIN_READ_SIZE);
+    assert(reader.readable().length < MIN_READ_SIZE);
+    assertEquals(reader.capacity, MIN_READ_SIZE);
   }
-  // The first buffer, then one new buffer of the standard size after the large frame.
-  assertEquals(buffers.size, 2);
+});
+
+Deno.test("FrameReader grows a large frame's buffer with the bytes received", () => {
+  const next = random(11);
+  for (const reuseBuffer of [false, true]) {
+    const reader = new FrameReader({ reuseBuffer });
+    const big = payloadOf(3 * 1024 * 1024 + 17, 5);
+    const stream = concat([encodeFrame(big), encodeFrame(payloadOf(3, 1))]);
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    let largest = 0;
+    while (offset < stream.length) {
+      // Straight reads of any size up to what is offered, like a socket's.
+      const target = reader.readable();
+      // Never more than twice the bytes of the frame received, or a standard buffer.
+      assert(
+        reader.capacity <= Math.max(MAX_READ_SIZE, 2 * reader.buffered),
+        `${reader.capacity} bytes held for ${reader.buffered} received`,
+      );
+      largest = Math.max(largest, reader.capacity);
+      const size = Math.min(stream.length - offset, target.length, 1 + Math.floor(next() * 9000));
+      target.set(stream.subarray(offset, offset + size));
+      reader.commit(size);
+      offset += size;
+      for (let frame; (frame = reader.next()) !== undefined;) frames.push(frame.slice());
+    }
+    assertEquals(frames, [big, payloadOf(3, 1)]);
+    assert(largest >= big.length, "the frame ends up in one buffer");
+  }
+});
+
+Deno.test("FrameReader returns to a small buffer after a large frame", () => {
+  for (const reuseBuffer of [false, true]) {
+    const reader = new FrameReader({ reuseBuffer });
+    const big = payloadOf(500_000, 2);
+    reader.push(encodeFrame(big));
+    assertEquals(reader.next(), big);
+    for (let i = 0; i < 20; i++) {
+      reader.push(encodeFrame(payloadOf(20, i)));
+      assertEquals(reader.next(), payloadOf(20, i));
+    }
+    assert(reader.capacity <= MAX_READ_SIZE, `${reader.capacity}`);
+    if (reuseBuffer) assertEquals(reader.capacity, MIN_READ_SIZE);
+  }
+});
+
+Deno.test("FrameReader refuses an oversize header before taking more memory", () => {
+  const reader = new FrameReader({ maxFrameSize: 1 << 20 });
+  reader.push(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+  throws(() => reader.readable(), ProtocolError);
+  throws(() => reader.next(), ProtocolError);
+  assertEquals(reader.capacity, MIN_READ_SIZE);
+});
+
+Deno.test("FrameReader.release lets go of the buffer, back to the pool with reuseBuffer", () => {
+  const reader = new FrameReader({ reuseBuffer: true });
+  reader.push(encodeFrame(payloadOf(10, 1)));
+  const buffer = reader.next()!.buffer;
+  reader.release();
+  assertEquals(reader.capacity, 0);
+  assertEquals(reader.buffered, 0);
+  const taken = takeBuffer(MIN_READ_SIZE);
+  assert(taken.buffer === buffer, "the released buffer is the next one handed out");
+  // Still usable.
+  reader.push(encodeFrame(payloadOf(4, 2)));
+  assertEquals(reader.next(), payloadOf(4, 2));
 });

@@ -1,7 +1,8 @@
 import { deepStrictEqual as assertEquals, ok as assert, strictEqual } from "node:assert/strict";
 import { CallTable } from "../channel/_call_table.ts";
 import { Deadlines, type Expiring } from "../channel/_deadlines.ts";
-import { WRITE_BATCH_SIZE, WriteQueue } from "../channel/_write_queue.ts";
+import { MAX_BATCH_SIZE } from "../channel/_buffers.ts";
+import { WriteQueue } from "../channel/_write_queue.ts";
 import { encodeFrame, FrameReader } from "../channel/frame.ts";
 import type { Conn } from "../channel/transport.ts";
 
@@ -72,7 +73,7 @@ Deno.test("WriteQueue keeps order across full batches, large frames and partial 
   const queue = new WriteQueue(conn, () => {});
   const sent = [
     payload(10, 1),
-    payload(WRITE_BATCH_SIZE * 2, 2), // larger than a batch: written on its own
+    payload(MAX_BATCH_SIZE * 2, 2), // larger than a batch: written on its own
     payload(30_000, 3),
     payload(30_000, 4),
     payload(30_000, 5), // overflows the batch
@@ -139,6 +140,41 @@ Deno.test("WriteQueue reuses a batch buffer only after its write finished", asyn
   const frames = conn.frames();
   strictEqual(frames.length, 1000);
   frames.forEach((frame, i) => strictEqual(frame[999], i & 0xff));
+});
+
+Deno.test("WriteQueue holds buffers only while frames wait to be written", async () => {
+  const conn = new RecordingConn();
+  const queue = new WriteQueue(conn, () => {});
+  strictEqual(queue.capacity, 0);
+  conn.hold();
+  queue.enqueue(payload(100, 1));
+  assert(queue.capacity >= 104);
+  await Promise.resolve(); // the write starts and waits
+  queue.enqueue(payload(MAX_BATCH_SIZE * 2, 2)); // a frame of its own
+  for (let i = 0; i < 100; i++) queue.enqueue(payload(1000, 3)); // batches that grow
+  assert(queue.capacity >= MAX_BATCH_SIZE * 2 + 100 * 1004);
+  conn.release();
+  await queue.idle();
+  strictEqual(queue.capacity, 0);
+  strictEqual(queue.bufferedAmount, 0);
+  strictEqual(conn.frames().length, 102);
+});
+
+Deno.test("WriteQueue batches grow with bursts and stay few", async () => {
+  const conn = new RecordingConn();
+  const queue = new WriteQueue(conn, () => {});
+  // Bursts of 200 frames of 500 bytes: once the batches have grown, a burst
+  // leaves in about 100 KB / 64 KiB writes.
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 200; i++) queue.enqueue(payload(500, i & 0xff));
+    await queue.idle();
+  }
+  const writesOfLastBurst = conn.writes.length;
+  for (let i = 0; i < 200; i++) queue.enqueue(payload(500, i & 0xff));
+  await queue.idle();
+  assert(conn.writes.length - writesOfLastBurst <= 3, `${conn.writes.length - writesOfLastBurst}`);
+  strictEqual(conn.frames().length, 1200);
+  strictEqual(queue.capacity, 0);
 });
 
 Deno.test("encodeFrame and the write queue produce the same bytes", async () => {
