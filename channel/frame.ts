@@ -134,7 +134,7 @@ export interface FrameReaderOptions {
  * @example A header announcing 64 MiB reserves nothing
  * ```ts
  * import { ok as assert } from "node:assert/strict";
- * import { FrameReader } from "@denomas/denomas/channel";
+ * import { FrameReader } from "./frame.ts";
  *
  * const reader = new FrameReader();
  * reader.push(new Uint8Array([4, 0, 0, 0])); // 64 MiB to come
