@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DenomasError } from "../../errors.ts";
 import { abortable, deadline } from "../../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import { childConfig, ChildHandle } from "./_parent.ts";
@@ -96,7 +97,7 @@ export async function startSubprocess(
     await kill();
     await forwarding.catch(() => {});
     await lines.return(undefined).catch(() => {});
-    throw new Error(`Cannot start a child container process: ${(error as Error).message}`, {
+    throw new DenomasError(`Cannot start a child container process: ${(error as Error).message}`, {
       cause: error,
     });
   }
