@@ -33,7 +33,7 @@ export interface SubprocessOptions extends ChildOptions {
  * @param container The parent container, through which the parent talks to the child.
  * @param options Address, clock, start and stop timeouts, `deno run` flags.
  * @returns The child, once it listens.
- * @throws {Error} when the child fails to start in time.
+ * @throws {DenomasError} when the child fails to start in time; `cause` says why.
  *
  * @example A child process with an external clock
  * ```ts

@@ -24,7 +24,7 @@ export type WorkerOptions = ChildOptions;
  * @param container The parent container.
  * @param options Address, clock, start and stop timeouts.
  * @returns The child, once it listens.
- * @throws {Error} when the worker fails to start in time.
+ * @throws {DenomasError} when the worker fails to start in time; `cause` says why.
  *
  * @example A worker container with an external clock
  * ```ts
