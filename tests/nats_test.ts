@@ -265,6 +265,11 @@ withNats("per-call timeout, abort signal, missing agents and shutdown", async (s
   const other = new Calculator(b);
   await using raw = await connectNats("b", { servers: server.url });
   strictEqual(await raw.call(`agents/${other.aid}/add`, [1, 1]), 2);
+  // Args that are not an array reject (as on RpcClient.call), never throw at the caller.
+  for (const args of [null, "ab"] as unknown as unknown[][]) {
+    const result = raw.call(`agents/${other.aid}/add`, args);
+    await assertRejects(result, /The args of a call must be an array/);
+  }
   for (const member of ["secret", "constructor", "__proto__", "toString", "calls"]) {
     const error = await rejection(raw.call(`agents/${other.aid}/${member}`), RemoteException);
     assert(/LookupError|TypeError|not exposed|not found/.test(error.remoteTraceback), member);
