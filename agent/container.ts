@@ -377,8 +377,8 @@ export class Container implements AsyncDisposable {
    * assertEquals(await result, "done");
    * ```
    */
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
-    this.#shutdown ??= this.#close(options.timeout);
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    this.#shutdown ??= this.#close(options?.timeout);
     return this.#shutdown;
   }
 

@@ -524,7 +524,8 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
     const call = new PendingCall(this.#owner, id, resolve, reject);
     this.#calls.add(call);
     this.#writer.enqueue(payload);
-    if (options !== undefined) {
+    // `null` options too: a throw here would leave the call queued and its promise unheld.
+    if (options !== undefined && options !== null) {
       const { signal, timeout } = options;
       if (timeout !== undefined) {
         call.timeout = timeout;

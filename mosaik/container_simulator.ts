@@ -9,6 +9,7 @@ import type { Agent } from "../agent/agent.ts";
 import type { Address } from "../channel/address.ts";
 import { Container, type ContainerOptions } from "../agent/container.ts";
 import { type DateInput, ExternalClock } from "../clocks/external.ts";
+import { asPromise } from "../internal/async.ts";
 import { settle, Tracker } from "./_idle.ts";
 import { Simulator } from "./simulator.ts";
 import type {
@@ -222,9 +223,12 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
    * Makes the running step wait for `promise` too: for work an agent starts
    * outside `setInputs`, e.g. a call to another container from a timer.
    *
-   * @returns `promise`.
+   * @returns `promise`; a `TypeError` rejection when it is not a promise.
    */
   track<T>(promise: Promise<T>): Promise<T> {
+    if (typeof (promise as Partial<Promise<T>> | null)?.then !== "function") {
+      return Promise.reject(new TypeError(`track() needs a promise, got ${typeof promise}`));
+    }
     return this.#tracker.track(promise);
   }
 
@@ -322,7 +326,8 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
    * Timers on the real-time clock are not seen at all.
    */
   runUntilIdle(): Promise<void> {
-    return settle(this.clock, this.#tracker, this.#options.settleTurns ?? 3);
+    // Before init() there is no clock: a rejection, as from every promise API.
+    return asPromise(() => settle(this.clock, this.#tracker, this.#options.settleTurns ?? 3));
   }
 
   /** Shuts the container down. */

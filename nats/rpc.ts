@@ -154,7 +154,10 @@ export async function connectNats<T = unknown>(
       args: readonly unknown[] = [],
       kwargs?: Readonly<Record<string, unknown>>,
       callOptions?: CallOptions,
-    ) => target.call(path, args.slice(), kwargs, callOptions),
+    ) =>
+      Array.isArray(args)
+        ? target.call(path, args.slice(), kwargs, callOptions)
+        : Promise.reject(new TypeError(`The args of a call must be an array, got ${typeof args}`)),
   });
 }
 

@@ -7,6 +7,7 @@ import {
 } from "node:assert/strict";
 import { type ChildContainer, Container, startSubprocess, startWorker } from "../agent/mod.ts";
 import { RemoteException } from "../channel/errors.ts";
+import { DenomasError } from "../errors.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { Greeter, type Ticker } from "./agent_child_agents.ts";
 
@@ -66,6 +67,17 @@ for (const [kind, start] of starters) {
       /"Missing" of .* is not an Agent subclass/,
     );
     await assertRejects(child.setTime(10), /runs a RealtimeClock, not an ExternalClock/);
+  });
+
+  Deno.test(`a ${kind} child that cannot start is a DenomasError saying why`, async () => {
+    await using parent = await Container.create(["127.0.0.1", 0]);
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    await assertRejects(start(parent, { addr: ["127.0.0.1", taken.addr.port] }), (error) => {
+      assert(error instanceof DenomasError, String(error));
+      assert(error.message.startsWith("Cannot start a child container "), error.message);
+      assert(/AddrInUse|in use/i.test(error.message), error.message);
+      return true;
+    });
   });
 
   Deno.test(`stopping a ${kind} container ends it, and stopping twice is harmless`, async () => {

@@ -67,3 +67,32 @@ Deno.test("retry retries retriable failures and gives the last one as the timeou
   );
   assertEquals(calls, 1);
 });
+
+Deno.test("retry's pauses grow by multiplier from minDelay up to maxDelay, less their jitter", async () => {
+  // The pauses are the delays retry asks setTimeout for: recorded, then run at once.
+  const pauses: number[] = [];
+  const { setTimeout: realSetTimeout } = globalThis;
+  const realRandom = Math.random;
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    pauses.push(ms ?? 0);
+    return realSetTimeout(fn, 0);
+  }) as typeof setTimeout;
+  try {
+    const failThen = (failures: number) => {
+      let tries = 0;
+      return () => ++tries > failures ? Promise.resolve(tries) : Promise.reject(new Error("no"));
+    };
+    assertEquals(await retry(failThen(6), { minDelay: 5, multiplier: 3, maxDelay: 100 }), 7);
+    assertEquals(pauses, [5, 15, 45, 100, 100, 100]);
+    pauses.length = 0;
+    assertEquals(await retry(failThen(3)), 4);
+    assertEquals(pauses, [10, 20, 40], "the defaults: 10 ms, doubling");
+    pauses.length = 0;
+    Math.random = () => 0.5;
+    assertEquals(await retry(failThen(2), { minDelay: 100, jitter: 0.5 }), 3);
+    assertEquals(pauses, [75, 150], "a random share up to `jitter` is taken off each pause");
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    Math.random = realRandom;
+  }
+});

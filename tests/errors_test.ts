@@ -1,4 +1,5 @@
-import { ok as assert, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok as assert, strictEqual } from "node:assert/strict";
+import config from "../deno.json" with { type: "json" };
 import { DenomasError, TimeoutError } from "../errors.ts";
 import {
   AddressError,
@@ -32,6 +33,20 @@ Deno.test("every error class of denomas extends DenomasError and is named after 
     assert(error instanceof DenomasError, error.constructor.name);
     strictEqual(error.name, error.constructor.name);
   }
+});
+
+Deno.test("every error class exported by any entry point extends DenomasError", async () => {
+  const classes = new Map<string, unknown>();
+  for (const path of Object.values(config.exports)) {
+    for (const [name, value] of Object.entries(await import(`../${path}`))) {
+      if (typeof value === "function" && value.prototype instanceof Error) classes.set(name, value);
+    }
+  }
+  assert(classes.size >= 20, `only ${classes.size} error classes found`);
+  const outside = [...classes].filter(([, value]) =>
+    value !== DenomasError && !((value as { prototype: unknown }).prototype instanceof DenomasError)
+  ).map(([name]) => name);
+  deepStrictEqual(outside, []);
 });
 
 Deno.test("RemoteException and ConnectError are importable from rpc, agent and the root", () => {

@@ -160,6 +160,63 @@ for (const codec of CODECS) {
   });
 }
 
+/**
+ * A container as its peers see it (`validate_aid` and `agents/0/…`), served
+ * by plain NATS RPC: agent 0 fails its first call with `failure()` and is
+ * gone from then on, so only the error's type can tell a missing agent.
+ */
+function vanishingContainer(failure: () => Error) {
+  let gone = false;
+  return {
+    validate_aid: expose((aid: string) => aid === "0" && !gone ? "Calculator" : null),
+    agents: {
+      "0": {
+        add: expose((_a: number, _b: number) => {
+          gone = true;
+          throw failure();
+        }),
+      },
+    },
+  };
+}
+
+/** An error of the Python type `type`, as another implementation would send it. */
+function remoteError(type: string, message: string): Error {
+  const error = new Error(message);
+  error.name = type;
+  return error;
+}
+
+withNats(
+  "a missing agent is known by the LookupError type of the reply, not by its wording",
+  async (server) => {
+    const servers = server.url;
+    await using a = await Container.create("nats://a", { network: natsNetwork({ servers }) });
+    const foreign = vanishingContainer(() => remoteError("LookupError", "Agent 0 ist weg"));
+    await using _foreign = await serveNats("foreign", foreign, { servers });
+    const proxy = await a.connect<Calculator>("nats://foreign/0");
+    await assertRejects(
+      proxy.add(1, 1),
+      (error: unknown) =>
+        error instanceof AgentNotFoundError &&
+        error.cause instanceof RemoteException &&
+        error.cause.remoteTraceback.endsWith("LookupError: Agent 0 ist weg\n"),
+    );
+    // Another type is the agent's own error, even in the router's words and with the agent gone.
+    const lookalike = vanishingContainer(() =>
+      remoteError("ValueError", 'Name "0" not found in "agents"')
+    );
+    await using _lookalike = await serveNats("lookalike", lookalike, { servers });
+    const second = await a.connect<Calculator>("nats://lookalike/0");
+    await assertRejects(
+      second.add(1, 1),
+      (error: unknown) =>
+        error instanceof RemoteException && !(error instanceof AgentNotFoundError) &&
+        error.exceptionType === "ValueError",
+    );
+  },
+);
+
 withNats("a callback's proxy is forwarded to a third container", async (server) => {
   const network = natsNetwork({ servers: server.url });
   await using a = await Container.create("nats://a", { network });
@@ -208,6 +265,11 @@ withNats("per-call timeout, abort signal, missing agents and shutdown", async (s
   const other = new Calculator(b);
   await using raw = await connectNats("b", { servers: server.url });
   strictEqual(await raw.call(`agents/${other.aid}/add`, [1, 1]), 2);
+  // Args that are not an array reject (as on RpcClient.call), never throw at the caller.
+  for (const args of [null, "ab"] as unknown as unknown[][]) {
+    const result = raw.call(`agents/${other.aid}/add`, args);
+    await assertRejects(result, /The args of a call must be an array/);
+  }
   for (const member of ["secret", "constructor", "__proto__", "toString", "calls"]) {
     const error = await rejection(raw.call(`agents/${other.aid}/${member}`), RemoteException);
     assert(/LookupError|TypeError|not exposed|not found/.test(error.remoteTraceback), member);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DenomasError } from "../../errors.ts";
 import { abortable, deadline } from "../../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import { childConfig, ChildHandle } from "./_parent.ts";
@@ -32,7 +33,7 @@ export interface SubprocessOptions extends ChildOptions {
  * @param container The parent container, through which the parent talks to the child.
  * @param options Address, clock, start and stop timeouts, `deno run` flags.
  * @returns The child, once it listens.
- * @throws {Error} when the child fails to start in time.
+ * @throws {DenomasError} when the child fails to start in time; `cause` says why.
  *
  * @example A child process with an external clock
  * ```ts
@@ -96,7 +97,7 @@ export async function startSubprocess(
     await kill();
     await forwarding.catch(() => {});
     await lines.return(undefined).catch(() => {});
-    throw new Error(`Cannot start a child container process: ${(error as Error).message}`, {
+    throw new DenomasError(`Cannot start a child container process: ${(error as Error).message}`, {
       cause: error,
     });
   }

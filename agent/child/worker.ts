@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DenomasError } from "../../errors.ts";
 import { abortable, deadline } from "../../internal/async.ts";
 import type { ChildContainer, ChildOptions } from "./child.ts";
 import { childConfig, ChildHandle } from "./_parent.ts";
@@ -23,7 +24,7 @@ export type WorkerOptions = ChildOptions;
  * @param container The parent container.
  * @param options Address, clock, start and stop timeouts.
  * @returns The child, once it listens.
- * @throws {Error} when the worker fails to start in time.
+ * @throws {DenomasError} when the worker fails to start in time; `cause` says why.
  *
  * @example A worker container with an external clock
  * ```ts
@@ -88,7 +89,7 @@ export async function startWorker(
     }, options.stopTimeout ?? 5_000);
   } catch (error) {
     worker.terminate();
-    throw new Error(`Cannot start a child container worker: ${(error as Error).message}`, {
+    throw new DenomasError(`Cannot start a child container worker: ${(error as Error).message}`, {
       cause: error,
     });
   }
