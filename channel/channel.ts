@@ -7,7 +7,7 @@
 import type { Codec, CodecClass } from "../codecs/codec.ts";
 import { detachedDecoder, transientEncoder } from "../codecs/_fast_paths.ts";
 import { Json } from "../codecs/json.ts";
-import { type ErrorHandler, logError, ShutdownError } from "../errors.ts";
+import { DenomasError, type ErrorHandler, logError, ShutdownError } from "../errors.ts";
 import { abortable, deadline } from "../internal/async.ts";
 import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
 import { setChannelUsage } from "./_buffers.ts";
@@ -164,7 +164,7 @@ class IncomingRequest implements Request {
 /** A second answer: `false` after a shutdown cut the request short, else a bug of the caller. */
 function answeredAgain(request: IncomingRequest): false {
   if (request.cut) return false;
-  throw new Error(`Request ${describe(request.id)} was answered already`);
+  throw new DenomasError(`Request ${describe(request.id)} was answered already`);
 }
 
 function failUnanswered(request: IncomingRequest, error: unknown): void {
@@ -391,7 +391,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
    * ```
    */
   serve(handler: RequestHandler): void {
-    if (this.#handler !== undefined) throw new Error("This channel is served already");
+    if (this.#handler !== undefined) throw new DenomasError("This channel is served already");
     this.#handler = handler;
     const receivers = this.#receivers;
     this.#receivers = [];
@@ -870,5 +870,5 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 }
 
 function servedError(): Error {
-  return new Error("This channel's requests go to its serve() handler, not to recv()");
+  return new DenomasError("This channel's requests go to its serve() handler, not to recv()");
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { Address } from "../channel/address.ts";
 import { Container, type ContainerOptions } from "../agent/container.ts";
@@ -200,7 +201,7 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
    * @throws {Error} before `init`.
    */
   get container(): Container {
-    if (this.#container === undefined) throw new Error("The container is made by init()");
+    if (this.#container === undefined) throw new DenomasError("The container is made by init()");
     return this.#container;
   }
 
@@ -210,7 +211,7 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
    * @throws {Error} before `init`.
    */
   get clock(): ExternalClock {
-    if (this.#clock === undefined) throw new Error("The clock is made by init()");
+    if (this.#clock === undefined) throw new DenomasError("The clock is made by init()");
     return this.#clock;
   }
 
@@ -243,7 +244,7 @@ export class ContainerSimulator extends Simulator implements AsyncDisposable {
         throw new TypeError(`init() got an unexpected keyword argument '${key}'`);
       }
     }
-    if (this.#container !== undefined) throw new Error("init() was called already");
+    if (this.#container !== undefined) throw new DenomasError("init() was called already");
     this.timeResolution = timeResolution;
     const start = simParams.start_date ?? this.#options.startDate ?? DEFAULT_START_DATE;
     const clock = new ExternalClock(start as DateInput);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DenomasError } from "../errors.ts";
 import type { MosaikProxy } from "./proxy.ts";
 import type { SimulatorArgs } from "./args.ts";
 import type {
@@ -35,7 +36,7 @@ const NOT_CONNECTED: MosaikProxy = {
 } as MosaikProxy;
 
 function notConnected(): Promise<never> {
-  return Promise.reject(new Error("This simulator is not connected to mosaik"));
+  return Promise.reject(new DenomasError("This simulator is not connected to mosaik"));
 }
 
 /**

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DenomasError } from "../../errors.ts";
 import type { TLSSocket } from "node:tls";
 import type { Conn, PeerInfo } from "../transport.ts";
 
@@ -87,7 +88,9 @@ export class TlsSocketConn implements Conn {
     if (this.#closed) return Promise.resolve(null);
     if (this.#error !== undefined || this.#ended) return this.#finish();
     if (this.#reader !== undefined) {
-      return Promise.reject(new Error("Another read is already waiting on this TLS connection"));
+      return Promise.reject(
+        new DenomasError("Another read is already waiting on this TLS connection"),
+      );
     }
     return new Promise<number | null>((resolve, reject) => {
       this.#reader = () => {
