@@ -37,13 +37,15 @@
  * @module
  */
 export { type AgentUrl, AgentUrlError, formatContainerUrl, parseAgentUrl } from "./address.ts";
-export { Agent, type EveryOptions, type TaskOptions } from "./agent.ts";
 export {
+  Agent,
   type AgentProxy,
   type ConnectOptions,
   Container,
   type ContainerOptions,
+  type EveryOptions,
   type ShutdownOptions,
+  type TaskOptions,
 } from "./container.ts";
 export { AgentNotFoundError, AgentTaskError, ConnectError, ShutdownError } from "./errors.ts";
 export { RemoteException } from "../channel/errors.ts";

@@ -26,7 +26,9 @@ export { type Address, AddressError, formatEndpoint, parseAddress } from "./addr
 export {
   type CallOptions,
   Channel,
+  type ChannelOptions,
   type CloseOptions,
+  HIGH_WATER_MARK,
   type Request,
   type RequestHandler,
 } from "./channel.ts";
@@ -44,9 +46,7 @@ export {
 export { MAX_FRAME_SIZE } from "./frame.ts";
 export { LocalTransport, localTransport } from "./local.ts";
 export {
-  type ChannelOptions,
   type ConnectionOptions,
-  HIGH_WATER_MARK,
   type OpenConnectionOptions,
   type ServerOptions,
 } from "./options.ts";

@@ -6,9 +6,8 @@
  */
 
 import { DenomasError } from "../errors.ts";
-import type { Agent } from "../agent/agent.ts";
 import type { Address } from "../channel/address.ts";
-import { Container, type ContainerOptions } from "../agent/container.ts";
+import { type Agent, Container, type ContainerOptions } from "../agent/container.ts";
 import { type DateInput, ExternalClock } from "../clocks/external.ts";
 import { asPromise } from "../internal/async.ts";
 import { settle, Tracker } from "./_idle.ts";

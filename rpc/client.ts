@@ -1,17 +1,25 @@
 /**
- * `RpcClient`: one side of an RPC connection.
+ * `RpcClient`: one side of an RPC connection, and the RPC state of the
+ * channel under it: it serves the peer's requests through the local
+ * service's router (with the {@linkcode callContext} of each call), sends the
+ * calls of proxies, and is the {@linkcode proxySerializer} of the channel's
+ * codec.
  *
  * @module
  */
 
-import { type Channel, type CloseOptions, reportError } from "../channel/channel.ts";
-import { DenomasError } from "../errors.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type Channel, type CloseOptions, reportError, type Request } from "../channel/channel.ts";
 import type { PeerInfo } from "../channel/transport.ts";
-import { type Connection, connectionOf } from "./_connection.ts";
-import { proxySerializer } from "./proxy_serializer.ts";
-import type { CallOptions, Remote } from "./remote.ts";
-import { Router } from "./router.ts";
+import { CodecError } from "../codecs/codec.ts";
+import type { FallbackSerializer } from "../codecs/serializers.ts";
+import { DenomasError } from "../errors.ts";
+import { describeValue } from "../internal/inspect.ts";
+import { ForwardTable, isThenable, type Kwargs, named, pathBelow } from "./_forward.ts";
+import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "./_proxy.ts";
 import { serviceRouter } from "./_service.ts";
+import type { CallOptions, Remote } from "./remote.ts";
+import { getRouter, MAX_PATH_LENGTH, Router } from "./router.ts";
 
 /** Options of the {@linkcode RpcClient} constructor. */
 export interface RpcClientOptions {
@@ -192,5 +200,230 @@ function notify(channel: Channel, callback: (error: Error) => void, reason: Erro
         },
       ),
     );
+  }
+}
+
+/** What a method can learn about the call it is serving. */
+export interface CallContext {
+  /** The connection the request came in on; `client.remote` calls the caller back. */
+  readonly client: RpcClient;
+  /** The channel under it. */
+  readonly channel: Channel;
+  /** The caller's address, and its verified certificate on TLS connections. */
+  readonly peer: PeerInfo;
+}
+
+let current: CallContext | undefined;
+let storage: AsyncLocalStorage<CallContext> | undefined;
+
+/** Makes `context` the synchronous call context; returns the previous one. */
+function enterContext(context: CallContext | undefined): CallContext | undefined {
+  const previous = current;
+  current = context;
+  return previous;
+}
+
+/** Runs `fn` with `context` kept across `await`s (the `asyncContext` option). */
+function runWithAsyncContext<R>(context: CallContext, fn: () => R): R {
+  return (storage ??= new AsyncLocalStorage()).run(context, fn);
+}
+
+/**
+ * The context of the remote call being served, so that a method can learn
+ * who called it without a parameter for it.
+ *
+ * It is available during the **synchronous part** of an exposed method (read
+ * it before the first `await`). With the `asyncContext` option of
+ * `startServer`, `openConnection` or `RpcClient`, it stays available across
+ * `await`s too, at a cost per call.
+ *
+ * @returns The context, or `undefined` outside of a remote call.
+ *
+ * @example Greeting the caller by address
+ * ```ts
+ * import { ok as assert } from "node:assert/strict";
+ * import { callContext, expose, openConnection, startServer } from "@denomas/denomas/rpc";
+ *
+ * class Greeter {
+ *   @expose
+ *   hello(): string {
+ *     return `hello ${callContext()!.peer.address}`;
+ *   }
+ * }
+ *
+ * await using server = await startServer(["127.0.0.1", 0], new Greeter());
+ * await using client = await openConnection<Greeter>(server.address);
+ * assert((await client.remote.hello()).startsWith("hello 127.0.0.1:"));
+ * ```
+ */
+export function callContext(): CallContext | undefined {
+  return current ?? storage?.getStore();
+}
+
+/**
+ * The proxy serializer, for the `fallbackSerializer` option of channels:
+ * objects with a router and proxies are written as proxy tags, and proxy
+ * tags are read as proxies bound to `channel`. Its type id comes after the
+ * extra serializers: `0` on a plain RPC connection, `1` in a container
+ * (after the date serializer).
+ *
+ * `openConnection` and `startServer` install it; pass it yourself when you
+ * open a channel for an {@linkcode RpcClient}.
+ *
+ * @param channel The channel whose codec gets the serializer.
+ * @returns The serializer.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual as assertEquals } from "node:assert/strict";
+ * import * as channel from "@denomas/denomas/channel";
+ * import { expose, proxySerializer, RpcClient, serviceDict } from "@denomas/denomas/rpc";
+ *
+ * const service = serviceDict({ twice: expose((x: number) => 2 * x) });
+ * const options = { fallbackSerializer: proxySerializer };
+ * await using server = await channel.startServer(["127.0.0.1", 0], (ch) => {
+ *   new RpcClient(ch, { service });
+ * }, options);
+ * const ch = await channel.openConnection(server.address, options);
+ * await using client = new RpcClient<typeof service>(ch);
+ * assertEquals(await client.remote.twice(21), 42);
+ * ```
+ */
+export function proxySerializer(channel: Channel): FallbackSerializer {
+  const connection = connectionOf(channel);
+  connection.serializerInstalled = true;
+  return {
+    test: (value) => proxyState(value) !== undefined || getRouter(value) !== undefined,
+    serialize: (value) => connection.pathOf(value),
+    deserialize: (data) => connection.proxyFor(data),
+  };
+}
+
+/** The kwargs sent with calls that have none; the encoders only read it. */
+const NO_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+const connections = new WeakMap<Channel, Connection>();
+
+/** The RPC state of `channel`, made on first use. */
+function connectionOf(channel: Channel): Connection {
+  let connection = connections.get(channel);
+  if (connection === undefined) {
+    connection = new Connection(channel);
+    connections.set(channel, connection);
+  }
+  return connection;
+}
+
+/** The state shared by an {@linkcode RpcClient} and the proxies of its connection. */
+class Connection implements RemoteTarget {
+  readonly channel: Channel;
+  readonly peerAddress: string;
+  readonly root: object;
+  serializerInstalled = false;
+  client: RpcClient | undefined;
+  router: Router | undefined;
+  context: CallContext | undefined;
+  asyncContext = false;
+  readonly #forwarded = new ForwardTable();
+  readonly #handler = (request: Request): void => this.#handle(request);
+
+  constructor(channel: Channel) {
+    this.channel = channel;
+    this.peerAddress = channel.peer.address;
+    this.root = makeProxy(this, "");
+  }
+
+  /** Starts serving requests with `router` (an empty one when there is no service). */
+  serve(client: RpcClient, router: Router, asyncContext: boolean): void {
+    this.client = client;
+    this.router = router;
+    this.asyncContext = asyncContext;
+    this.context = { client, channel: this.channel, peer: this.channel.peer };
+    this.channel.serve(this.#handler);
+  }
+
+  call(
+    path: string,
+    args: unknown[],
+    kwargs: Readonly<Record<string, unknown>> | undefined,
+    options: CallOptions | undefined,
+  ): Promise<unknown> {
+    return this.channel.send([path, args, kwargs ?? NO_KWARGS], options);
+  }
+
+  describe(path: string): string {
+    return `RemoteProxy(${JSON.stringify(path)} at ${this.peerAddress})`;
+  }
+
+  /** The path a passed object is sent as. */
+  pathOf(value: object): string {
+    const router = getRouter(value);
+    const path = router !== undefined && this.router !== undefined
+      ? pathBelow(router, this.router)
+      : undefined;
+    return path ?? this.#forwarded.pathOf(value);
+  }
+
+  /** The proxy a received tag stands for. */
+  proxyFor(data: unknown): object {
+    if (typeof data !== "string") {
+      throw new CodecError(`A proxy tag holds a path string, got ${typeof data}`);
+    }
+    if (data.length > MAX_PATH_LENGTH) {
+      throw new CodecError(`A proxy path of ${data.length} characters is too long`);
+    }
+    return proxyAt(this.root, data);
+  }
+
+  #handle(request: Request): void {
+    const content = request.content;
+    if (!Array.isArray(content) || content.length !== 3) {
+      request.fail(
+        new TypeError(`A request must be [path, args, kwargs], got ${describeValue(content)}`),
+      );
+      return;
+    }
+    const path = content[0];
+    const args = content[1];
+    const kwargs = content[2];
+    if (!Array.isArray(args)) {
+      request.fail(
+        new TypeError(`The args of a request must be an array, got ${describeValue(args)}`),
+      );
+      return;
+    }
+    if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
+      request.fail(
+        new TypeError(`The kwargs of a request must be a map, got ${describeValue(kwargs)}`),
+      );
+      return;
+    }
+    let result: unknown;
+    const previous = enterContext(this.context);
+    try {
+      result = this.asyncContext
+        ? runWithAsyncContext(this.context!, () => this.#invoke(path, args, kwargs as Kwargs))
+        : this.#invoke(path, args, kwargs as Kwargs);
+    } catch (error) {
+      request.fail(named(error));
+      return;
+    } finally {
+      enterContext(previous);
+    }
+    if (result instanceof Promise) {
+      result.then((value) => request.reply(value), (error) => request.fail(named(error)));
+    } else if (isThenable(result)) {
+      Promise.resolve(result).then(
+        (value) => request.reply(value),
+        (error) => request.fail(named(error)),
+      );
+    } else {
+      request.reply(result);
+    }
+  }
+
+  #invoke(path: unknown, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
+    if (ForwardTable.isForwarded(path)) return this.#forwarded.invoke(path, args, kwargs);
+    return this.router!.invoke(path as string, args, kwargs ?? undefined);
   }
 }

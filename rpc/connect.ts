@@ -7,8 +7,7 @@
 import type { Address } from "../channel/address.ts";
 import { openConnection as openChannel } from "../channel/connect.ts";
 import type { OpenConnectionOptions } from "../channel/options.ts";
-import { proxySerializer } from "./proxy_serializer.ts";
-import { RpcClient, type RpcClientOptions } from "./client.ts";
+import { proxySerializer, RpcClient, type RpcClientOptions } from "./client.ts";
 
 /**
  * Options of {@linkcode openConnection}: the channel options, plus those of

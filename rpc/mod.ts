@@ -32,8 +32,13 @@
  *
  * @module
  */
-export { type CallContext, callContext } from "./context.ts";
-export { RpcClient, type RpcClientOptions } from "./client.ts";
+export {
+  type CallContext,
+  callContext,
+  proxySerializer,
+  RpcClient,
+  type RpcClientOptions,
+} from "./client.ts";
 export { openConnection, type RpcConnectionOptions } from "./connect.ts";
 export { LookupError } from "./errors.ts";
 export { expose, type ExposeDecorator, type ExposeOptions } from "./expose.ts";
@@ -46,7 +51,6 @@ export {
   type RemoteTarget,
   withOptions,
 } from "./proxy.ts";
-export { proxySerializer } from "./proxy_serializer.ts";
 export {
   ReconnectingClient,
   type ReconnectingClientOptions,

@@ -9,8 +9,7 @@ import type { CloseOptions } from "../channel/channel.ts";
 import type { ServerOptions } from "../channel/options.ts";
 import { startServer as startChannelServer } from "../channel/server.ts";
 import type { Endpoint } from "../channel/transport.ts";
-import { proxySerializer } from "./proxy_serializer.ts";
-import { RpcClient } from "./client.ts";
+import { proxySerializer, RpcClient } from "./client.ts";
 import { serviceRouter } from "./_service.ts";
 
 /** Options of {@linkcode startServer}: the channel options, plus the RPC ones. */

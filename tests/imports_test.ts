@@ -1,10 +1,13 @@
 /**
  * The import graph of the library's source files: the layers import only the
- * layers below them, and no files import each other in a cycle. A cycle of value
+ * layers below them, and no files import each other in a cycle, whether the
+ * cycle's edges import values or only types (`import type`). A cycle of value
  * imports makes evaluation order matter (one module of the cycle runs while
- * another's bindings are still uninitialised); `import type` edges are
- * erased when compiled, so a cycle through one is only a pair of types that
- * mention each other.
+ * another's bindings are still uninitialised); a cycle through type imports
+ * is erased when compiled but still means that neither file can be read,
+ * changed or moved without the other: the shared type belongs to the module
+ * that owns its concept, a module describes what it needs from another by an
+ * interface of its own, or the two files are one module.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 
@@ -38,19 +41,19 @@ interface ModuleInfo {
   dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
 }
 
-/** The imports between local files, from `deno info --json` of every source file. */
+/**
+ * The imports between local files (of values and of types), from
+ * `deno info --json` of every source file.
+ */
 async function importGraph(
   files: string[],
-): Promise<
-  { values: Map<string, string[]>; all: Map<string, string[]>; packages: Map<string, string[]> }
-> {
-  const values = new Map<string, string[]>();
-  const all = new Map<string, string[]>();
+): Promise<{ imports: Map<string, string[]>; packages: Map<string, string[]> }> {
+  const imports = new Map<string, string[]>();
   const packages = new Map<string, string[]>();
   const local = (specifier: string | undefined): specifier is string =>
     specifier?.startsWith(ROOT.href) ?? false;
   for (const file of files) {
-    if (values.has(file)) continue;
+    if (imports.has(file)) continue;
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", file],
       stdout: "piped",
@@ -61,8 +64,7 @@ async function importGraph(
     for (const module of info.modules) {
       if (!local(module.specifier)) continue;
       const dependencies = module.dependencies ?? [];
-      values.set(module.specifier, dependencies.map((d) => d.code?.specifier).filter(local));
-      all.set(
+      imports.set(
         module.specifier,
         dependencies.flatMap((d) => [d.code?.specifier, d.type?.specifier]).filter(local),
       );
@@ -73,7 +75,7 @@ async function importGraph(
       if (outside.length > 0) packages.set(module.specifier, outside);
     }
   }
-  return { values, all, packages };
+  return { imports, packages };
 }
 
 /** The strongly connected components with more than one file, or a file importing itself. */
@@ -106,9 +108,9 @@ const files = await sourceFiles(ROOT);
 const graph = await importGraph(files);
 const relative = (file: string) => file.slice(ROOT.href.length);
 
-Deno.test("no source file is part of a cycle of value imports", () => {
-  assertEquals(files.filter((file) => !graph.values.has(file)), [], "every file is in the graph");
-  assertEquals(cycles(graph.values).map((cycle) => cycle.map(relative)), []);
+Deno.test("no source file is part of a cycle of imports, type imports included", () => {
+  assertEquals(files.filter((file) => !graph.imports.has(file)), [], "every file is in the graph");
+  assertEquals(cycles(graph.imports).map((cycle) => cycle.map(relative)), []);
 });
 
 /**
@@ -132,7 +134,7 @@ const LAYERS: Record<string, readonly string[]> = {
 Deno.test("each layer imports only the layers below it", () => {
   const layerOf = (file: string) => relative(file).split("/")[0];
   const crossings: string[] = [];
-  for (const [file, imports] of graph.all) {
+  for (const [file, imports] of graph.imports) {
     const layer = layerOf(file);
     const allowed = LAYERS[layer];
     assert(allowed !== undefined, `${relative(file)} is in no layer: add its folder to LAYERS`);

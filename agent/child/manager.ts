@@ -7,8 +7,7 @@
 import { expose } from "../../rpc/expose.ts";
 import type { ClockTime } from "../../clocks/clock.ts";
 import { ExternalClock } from "../../clocks/external.ts";
-import { Agent } from "../agent.ts";
-import type { Container } from "../container.ts";
+import { Agent, type Container } from "../container.ts";
 
 /** A class of agents that a manager can spawn. */
 // deno-lint-ignore no-explicit-any
