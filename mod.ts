@@ -6,8 +6,10 @@
  * {@linkcode Agent}, {@linkcode expose}, the codecs and the clocks. The lower
  * layers are namespaces, as in aiomas: `channel` (framed request/reply) and
  * `rpc` (routers, services, proxies). Each layer is also its own entry point
- * (`@denomas/denomas/agent`, `/rpc`, `/channel`, `/codecs`, `/clocks`), and
- * the optional Blosc codec lives at `@denomas/denomas/codecs/blosc`.
+ * (`@denomas/denomas/agent`, `/rpc`, `/channel`, `/codecs`, `/clocks`). The
+ * optional parts are entry points of their own, never loaded by the core: the
+ * Blosc codec (`/codecs/blosc`), mosaik co-simulation (`/mosaik`) and NATS
+ * (`/nats`, the only one with a dependency).
  *
  * @example Two agents calling each other
  * ```ts

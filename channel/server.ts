@@ -124,7 +124,6 @@ class Server implements ChannelServer {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closing !== undefined) return;
-        // A failed handshake or an aborted connection costs only that connection.
         if (isPerConnectionError(error)) continue;
         this.#report(`The server at ${this.address} stopped accepting connections`, error);
         return;
@@ -192,9 +191,13 @@ class Server implements ChannelServer {
   }
 }
 
+/**
+ * A peer that gave up before its connection was accepted costs only that
+ * connection. (TLS listeners report refused handshakes themselves and never
+ * hand those connections out.)
+ */
 function isPerConnectionError(error: unknown): boolean {
   return error instanceof Deno.errors.ConnectionAborted ||
     error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.InvalidData ||
-    (error instanceof Error && /handshake|certificate|tls/i.test(error.message));
+    error instanceof Deno.errors.InvalidData;
 }
