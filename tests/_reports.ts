@@ -1,5 +1,6 @@
 /**
- * Collects what an `onError` hook reports, so tests can wait for a report.
+ * Collects what an `onError` hook reports (failed tasks, refused TLS
+ * handshakes, undecodable frames…), so tests can wait for a report.
  *
  * @module
  */
@@ -20,7 +21,17 @@ export class Reports {
     for (;;) {
       const found = this.errors.find(match);
       if (found !== undefined) return found;
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await this.#next();
     }
+  }
+
+  /** Resolves with the `index`-th report once it has arrived. */
+  async nth(index: number): Promise<Error> {
+    while (this.errors.length <= index) await this.#next();
+    return this.errors[index];
+  }
+
+  #next(): Promise<void> {
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 }

@@ -20,6 +20,7 @@ import {
   sign,
   X509Certificate,
 } from "node:crypto";
+import { concat } from "./_bytes.ts";
 
 /** What the server did with the forged handshake. */
 export type ForgeryOutcome =
@@ -224,16 +225,6 @@ function u16(n: number): Uint8Array {
 
 function u24(n: number): Uint8Array {
   return Uint8Array.of((n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {

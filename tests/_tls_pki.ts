@@ -6,6 +6,7 @@
 
 import { fileURLToPath } from "node:url";
 import type { TlsSettings } from "../channel/tls/mod.ts";
+import { Reports } from "./_reports.ts";
 
 /** Absolute path of a file in `tests/fixtures/pki/`. */
 export function pki(name: string): string {
@@ -18,28 +19,11 @@ export function settings(name: string, extra: Partial<TlsSettings> = {}): TlsSet
 }
 
 /** Collects the handshake errors a server reports. */
-export class HandshakeErrors {
-  readonly errors: Error[] = [];
-  #waiters: (() => void)[] = [];
-
-  /** Pass as `onError`. */
-  readonly push = (error: Error): void => {
-    this.errors.push(error);
-    for (const wake of this.#waiters.splice(0)) wake();
-  };
-
-  /** Resolves with the `index`-th error once it has arrived. */
-  async nth(index: number): Promise<Error> {
-    while (this.errors.length <= index) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-    return this.errors[index];
-  }
-}
+export { Reports as HandshakeErrors };
 
 /** The test server's settings, reporting handshake errors to `errors`. */
 export function serverSettings(
-  errors: HandshakeErrors,
+  errors: Reports,
   extra: Partial<TlsSettings> = {},
 ): TlsSettings {
   return settings("server", { onError: errors.push, ...extra });

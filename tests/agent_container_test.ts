@@ -26,6 +26,7 @@ import {
   startServer as startRpcServer,
   withOptions,
 } from "../rpc/mod.ts";
+import { remoteError, vanishingContainer } from "./_vanishing_agent.ts";
 
 const LOCALHOST = "127.0.0.1";
 
@@ -413,37 +414,10 @@ Deno.test("a missing method of a live agent stays a LookupError, not an AgentNot
   assertEquals(await proxy.ping(3), ["pong", 3]);
 });
 
-/**
- * A container as its peers see it (`validate_aid` and `agents/0/…`), served
- * by plain RPC: agent 0 fails its first call with `failure()` and is gone
- * from then on, so only the error's type can tell a missing agent.
- */
-function vanishingContainer(failure: () => Error) {
-  let gone = false;
-  return {
-    validate_aid: expose((aid: string) => aid === "0" && !gone ? "Pinger" : null),
-    agents: {
-      "0": {
-        ping: expose((_n: number) => {
-          gone = true;
-          throw failure();
-        }),
-      },
-    },
-  };
-}
-
-/** An error of the Python type `type`, as another implementation would send it. */
-function remoteError(type: string, message: string): Error {
-  const error = new Error(message);
-  error.name = type;
-  return error;
-}
-
 Deno.test("a missing agent is known by the LookupError type of the reply, not by its wording", async () => {
   await using a = await Container.create([LOCALHOST, 0]);
   // Any wording (another language, another implementation): the type decides.
-  const foreign = vanishingContainer(() => remoteError("LookupError", "Agent 0 ist weg"));
+  const foreign = vanishingContainer("ping", () => remoteError("LookupError", "Agent 0 ist weg"));
   await using peer = await startRpcServer([LOCALHOST, 0], foreign);
   const proxy = await a.connect<Pinger>(`tcp://${peer.address}/0`);
   await assertRejects(
@@ -454,8 +428,9 @@ Deno.test("a missing agent is known by the LookupError type of the reply, not by
       error.cause.remoteTraceback.endsWith("LookupError: Agent 0 ist weg\n"),
   );
   // Another type is the agent's own error, even in the router's words and with the agent gone.
-  const lookalike = vanishingContainer(() =>
-    remoteError("ValueError", 'Name "0" not found in "agents"')
+  const lookalike = vanishingContainer(
+    "ping",
+    () => remoteError("ValueError", 'Name "0" not found in "agents"'),
   );
   await using other = await startRpcServer([LOCALHOST, 0], lookalike);
   const second = await a.connect<Pinger>(`tcp://${other.address}/0`);

@@ -8,6 +8,7 @@ import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict
 import { Agent, type AgentProxy, Container } from "../agent/mod.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { expose } from "../rpc/mod.ts";
+import { Point, pointSerializer } from "./_point.ts";
 import { RawPeer } from "./_raw_peer.ts";
 
 interface Typed {
@@ -257,14 +258,6 @@ Deno.test("our container reads Python's proxy and date tags in requests", async 
 });
 
 Deno.test("container type ids: date 0, user extras from 1, the agent proxy last", async () => {
-  class Point {
-    constructor(readonly x: number, readonly y: number) {}
-  }
-  const point = {
-    type: Point,
-    serialize: (p: Point) => [p.x, p.y],
-    deserialize: (data: unknown) => new Point(...(data as [number, number])),
-  };
   class Geometry extends Agent {
     @expose
     flip(p: Point): Point {
@@ -277,7 +270,7 @@ Deno.test("container type ids: date 0, user extras from 1, the agent proxy last"
     }
   }
   await using container = await Container.create(["127.0.0.1", 0], {
-    extraSerializers: [point],
+    extraSerializers: [pointSerializer],
   });
   new Geometry(container);
   await using peer = new RawPeer(

@@ -8,6 +8,7 @@ import {
   writeHeader,
 } from "../channel/frame.ts";
 import { MAX_READ_SIZE, MIN_READ_SIZE, takeBuffer } from "../channel/_buffers.ts";
+import { concat } from "./_bytes.ts";
 
 /** A small deterministic PRNG (xorshift32), so failures reproduce. */
 function random(seed: number): () => number {
@@ -24,16 +25,6 @@ function payloadOf(size: number, fill: number): Uint8Array {
   const payload = new Uint8Array(size);
   for (let i = 0; i < size; i++) payload[i] = (fill + i * 7) & 0xff;
   return payload;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 Deno.test("encodeFrame writes a 4-byte big-endian length before the payload", () => {

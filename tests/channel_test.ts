@@ -18,24 +18,16 @@ import {
   tcpTransport,
   type Transport,
 } from "../channel/mod.ts";
-import { CodecError, type FallbackSerializer, type Serializer } from "../codecs/mod.ts";
+import { CodecError, type FallbackSerializer } from "../codecs/mod.ts";
 import { Json } from "../codecs/json.ts";
 import { MsgPack } from "../codecs/msgpack.ts";
 import { RawPeer, TRANSPORTS } from "./_channel_util.ts";
+import { Point, pointSerializer } from "./_point.ts";
 
 /** Serves `request.reply(handler(content))` on every channel. */
 function echoServer(handler: (content: unknown) => unknown = (content) => content) {
   return (channel: Channel) => channel.serve((request) => request.reply(handler(request.content)));
 }
-
-class Point {
-  constructor(readonly x: number, readonly y: number) {}
-}
-const pointSerializer: Serializer<Point> = {
-  type: Point,
-  serialize: (point) => [point.x, point.y],
-  deserialize: (data) => new Point(...(data as [number, number])),
-};
 
 for (const transport of TRANSPORTS) {
   const name = transport.name;

@@ -23,19 +23,12 @@ import { delay } from "../internal/async.ts";
 import { callRemote, expose, type Remote, withOptions } from "../rpc/mod.ts";
 import { connectNats, natsNetwork, serveNats } from "../nats/mod.ts";
 import { announceNatsTests, freePort, NatsServer, natsTest, until } from "./_nats_servers.ts";
+import { Point, pointSerializer } from "./_point.ts";
 import { pki } from "./_tls_pki.ts";
+import { remoteError, vanishingContainer } from "./_vanishing_agent.ts";
 
 announceNatsTests();
 const CODECS: readonly CodecClass[] = [Json, MsgPack, MsgPackBlosc];
-
-class Point {
-  constructor(readonly x: number, readonly y: number) {}
-}
-const pointSerializer = {
-  type: Point,
-  serialize: (p: Point) => [p.x, p.y],
-  deserialize: (data: unknown) => new Point(...(data as [number, number])),
-};
 
 class Calculator extends Agent {
   calls = 0;
@@ -160,39 +153,12 @@ for (const codec of CODECS) {
   });
 }
 
-/**
- * A container as its peers see it (`validate_aid` and `agents/0/…`), served
- * by plain NATS RPC: agent 0 fails its first call with `failure()` and is
- * gone from then on, so only the error's type can tell a missing agent.
- */
-function vanishingContainer(failure: () => Error) {
-  let gone = false;
-  return {
-    validate_aid: expose((aid: string) => aid === "0" && !gone ? "Calculator" : null),
-    agents: {
-      "0": {
-        add: expose((_a: number, _b: number) => {
-          gone = true;
-          throw failure();
-        }),
-      },
-    },
-  };
-}
-
-/** An error of the Python type `type`, as another implementation would send it. */
-function remoteError(type: string, message: string): Error {
-  const error = new Error(message);
-  error.name = type;
-  return error;
-}
-
 withNats(
   "a missing agent is known by the LookupError type of the reply, not by its wording",
   async (server) => {
     const servers = server.url;
     await using a = await Container.create("nats://a", { network: natsNetwork({ servers }) });
-    const foreign = vanishingContainer(() => remoteError("LookupError", "Agent 0 ist weg"));
+    const foreign = vanishingContainer("add", () => remoteError("LookupError", "Agent 0 ist weg"));
     await using _foreign = await serveNats("foreign", foreign, { servers });
     const proxy = await a.connect<Calculator>("nats://foreign/0");
     await assertRejects(
@@ -203,8 +169,9 @@ withNats(
         error.cause.remoteTraceback.endsWith("LookupError: Agent 0 ist weg\n"),
     );
     // Another type is the agent's own error, even in the router's words and with the agent gone.
-    const lookalike = vanishingContainer(() =>
-      remoteError("ValueError", 'Name "0" not found in "agents"')
+    const lookalike = vanishingContainer(
+      "add",
+      () => remoteError("ValueError", 'Name "0" not found in "agents"'),
     );
     await using _lookalike = await serveNats("lookalike", lookalike, { servers });
     const second = await a.connect<Calculator>("nats://lookalike/0");

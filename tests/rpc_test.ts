@@ -31,6 +31,7 @@ import {
   startServer,
   withOptions,
 } from "../rpc/mod.ts";
+import { Point, pointSerializer } from "./_point.ts";
 
 const LOCALHOST = ["127.0.0.1", 0] as const;
 
@@ -648,19 +649,11 @@ Deno.test("a service without a router is refused", async () => {
 });
 
 Deno.test("channel options are forwarded: maxFrameSize and extra serializers", async () => {
-  class Point {
-    constructor(readonly x: number, readonly y: number) {}
-  }
-  const point = {
-    type: Point,
-    serialize: (p: Point) => [p.x, p.y],
-    deserialize: (data: unknown) => new Point(...(data as [number, number])),
-  };
   const service = serviceDict({
     echo: expose((x: unknown) => x),
     norm: expose((p: Point) => Math.hypot(p.x, p.y)),
   });
-  const options = { extraSerializers: [point], maxFrameSize: 1024 };
+  const options = { extraSerializers: [pointSerializer], maxFrameSize: 1024 };
   await using server = await startServer(LOCALHOST, service, options);
   await using client = await openConnection<typeof service>(server.address, options);
   strictEqual(await client.remote.norm(new Point(3, 4)), 5);
