@@ -17,6 +17,7 @@ import { FrameReader } from "../channel/frame.ts";
 import type { Conn } from "../channel/transport.ts";
 import type { ErrorHandler } from "../errors.ts";
 import { abortable } from "../internal/async.ts";
+import { errorMessage } from "../internal/inspect.ts";
 import { MosaikConnectionError, MosaikError, MosaikRequestError } from "./errors.ts";
 
 /** Message types of mosaik's protocol. */
@@ -139,9 +140,12 @@ export class MosaikConnection {
     this.#reader = new FrameReader({ maxFrameSize });
     this.#writer = new WriteQueue(conn, (error) => {
       this.#end(
-        new MosaikConnectionError(`Writing to mosaik at ${this.peer} failed: ${text(error)}`, {
-          cause: error,
-        }),
+        new MosaikConnectionError(
+          `Writing to mosaik at ${this.peer} failed: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        ),
       );
     });
     this.#readLoop = this.#read();
@@ -200,7 +204,7 @@ export class MosaikConnection {
     } catch (error) {
       this.fail(
         id,
-        new MosaikRequestError(`The result cannot be sent as JSON: ${text(error)}`, {
+        new MosaikRequestError(`The result cannot be sent as JSON: ${errorMessage(error)}`, {
           cause: error,
         }),
       );
@@ -263,7 +267,7 @@ export class MosaikConnection {
     } catch (error) {
       this.#end(
         new MosaikConnectionError(
-          `The connection to mosaik at ${this.peer} failed: ${text(error)}`,
+          `The connection to mosaik at ${this.peer} failed: ${errorMessage(error)}`,
           { cause: error },
         ),
       );
@@ -276,7 +280,7 @@ export class MosaikConnection {
       message = decodeFrame(this.#codec, frame);
     } catch (error) {
       this.#end(
-        new MosaikConnectionError(`Cannot decode a message from mosaik: ${text(error)}`, {
+        new MosaikConnectionError(`Cannot decode a message from mosaik: ${errorMessage(error)}`, {
           cause: error,
         }),
       );
@@ -353,8 +357,4 @@ export class MosaikConnection {
     this.#conn.close();
     this.#scope.abort(reason);
   }
-}
-
-function text(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,6 +6,7 @@
  */
 
 import { bindKwargs, checkArity } from "../rpc/_params.ts";
+import { errorMessage } from "../internal/inspect.ts";
 import { parseParams } from "../internal/params.ts";
 import { MosaikConnectionError, MosaikRequestError } from "./errors.ts";
 import type { IncomingCall, MosaikConnection } from "./_connection.ts";
@@ -273,7 +274,7 @@ export async function serve(
       if (call.method === "init") throw error;
       if (connection.isClosed) throw vanished(call, error);
       if (debug) {
-        log("debug", `${call.method} failed: ${error instanceof Error ? error.message : error}`);
+        log("debug", `${call.method} failed: ${errorMessage(error)}`);
       }
       connection.fail(call.id, error);
       continue;

@@ -8,6 +8,7 @@ import { tcpTransport } from "../channel/tcp.ts";
 import type { Conn, Endpoint } from "../channel/transport.ts";
 import { type ErrorHandler, logError } from "../errors.ts";
 import { abortable, deadline } from "../internal/async.ts";
+import { errorMessage } from "../internal/inspect.ts";
 import { DEFAULT_REMOTE_TIMEOUT } from "./args.ts";
 import { MosaikConnection } from "./_connection.ts";
 import { MosaikConnectionError } from "./errors.ts";
@@ -159,7 +160,7 @@ async function dial(options: RunSimulatorOptions): Promise<Conn> {
   } catch (error) {
     if (options.signal?.aborted && error === options.signal.reason) throw error;
     throw new MosaikConnectionError(
-      `Could not connect to mosaik at ${where}: ${error instanceof Error ? error.message : error}`,
+      `Could not connect to mosaik at ${where}: ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -171,9 +172,7 @@ async function waitForMosaik(options: RunSimulatorOptions, log: Logger): Promise
     listener = await tcpTransport.listen(endpointOf(options));
   } catch (error) {
     throw new MosaikConnectionError(
-      `Cannot listen for mosaik at ${options.hostname}:${options.port}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `Cannot listen for mosaik at ${options.hostname}:${options.port}: ${errorMessage(error)}`,
       { cause: error },
     );
   }
