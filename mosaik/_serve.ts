@@ -5,7 +5,7 @@
  * @module
  */
 
-import { bindKwargs, checkArity } from "../rpc/_params.ts";
+import { argumentError, bindKwargs, checkArity } from "../rpc/_params.ts";
 import { errorMessage } from "../internal/inspect.ts";
 import { parseParams } from "../internal/params.ts";
 import { MosaikConnectionError, MosaikRequestError } from "./errors.ts";
@@ -54,12 +54,6 @@ const RESERVED = new Set([
   "prototype",
 ]);
 
-function typeError(message: string): TypeError {
-  const error = new TypeError(message);
-  error.stack = `TypeError: ${message}`;
-  return error;
-}
-
 /** Binds mosaik's `args` and `kwargs` to an API method's parameters, like Python would. */
 function bind(
   method: string,
@@ -69,7 +63,7 @@ function bind(
 ): { values: unknown[]; rest: Record<string, unknown> } {
   const { params, required } = signature;
   if (args.length > params.length) {
-    throw typeError(
+    throw argumentError(
       `${method}() takes ${params.length} positional argument${params.length === 1 ? "" : "s"} ` +
         `but ${args.length} ${args.length === 1 ? "was" : "were"} given`,
     );
@@ -81,11 +75,11 @@ function bind(
     const index = params.indexOf(key);
     if (index < 0) {
       if (!signature.kwargs) {
-        throw typeError(`${method}() got an unexpected keyword argument '${key}'`);
+        throw argumentError(`${method}() got an unexpected keyword argument '${key}'`);
       }
       rest[key] = value;
     } else if (given[index]) {
-      throw typeError(`${method}() got multiple values for argument '${key}'`);
+      throw argumentError(`${method}() got multiple values for argument '${key}'`);
     } else {
       values[index] = value;
       given[index] = true;
@@ -93,7 +87,7 @@ function bind(
   }
   const missing = params.filter((_, i) => i < required && !given[i]).map((name) => `'${name}'`);
   if (missing.length > 0) {
-    throw typeError(
+    throw argumentError(
       `${method}() missing ${missing.length} required argument${
         missing.length === 1 ? "" : "s"
       }: ` +
@@ -112,14 +106,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function requireInteger(method: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw typeError(`${method}(): ${name} must be an integer, got ${JSON.stringify(value)}`);
+    throw argumentError(`${method}(): ${name} must be an integer, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 function requireRecord(method: string, name: string, value: unknown): Record<string, unknown> {
   if (!isRecord(value)) {
-    throw typeError(`${method}(): ${name} must be an object, got ${JSON.stringify(value)}`);
+    throw argumentError(`${method}(): ${name} must be an object, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -172,10 +166,10 @@ async function dispatch(sim: Simulator, call: IncomingCall): Promise<unknown> {
     case "init": {
       const [sid, resolution] = values;
       if (typeof sid !== "string") {
-        throw typeError(`init(): sid must be a string, got ${JSON.stringify(sid)}`);
+        throw argumentError(`init(): sid must be a string, got ${JSON.stringify(sid)}`);
       }
       if (typeof resolution !== "number" || !(resolution > 0)) {
-        throw typeError(
+        throw argumentError(
           `init(): time_resolution must be a positive number, got ${JSON.stringify(resolution)}`,
         );
       }
@@ -187,9 +181,9 @@ async function dispatch(sim: Simulator, call: IncomingCall): Promise<unknown> {
     case "create": {
       const [num, model] = values;
       const count = requireInteger("create", "num", num);
-      if (count < 0) throw typeError(`create(): num must not be negative, got ${count}`);
+      if (count < 0) throw argumentError(`create(): num must not be negative, got ${count}`);
       if (typeof model !== "string") {
-        throw typeError(`create(): model must be a string, got ${JSON.stringify(model)}`);
+        throw argumentError(`create(): model must be a string, got ${JSON.stringify(model)}`);
       }
       const entities = await sim.create(count, model, rest);
       if (!Array.isArray(entities)) {

@@ -76,7 +76,7 @@ export function bindKwargs(
 }
 
 /** A `TypeError` without stack frames: they would only show RPC internals to the caller. */
-function argumentError(message: string): TypeError {
+export function argumentError(message: string): TypeError {
   const error = new TypeError(message);
   error.stack = `TypeError: ${message}`;
   return error;
