@@ -9,7 +9,7 @@ import { argumentError, bindKwargs, checkArity } from "../rpc/_params.ts";
 import { errorMessage } from "../internal/inspect.ts";
 import { parseParams } from "../internal/params.ts";
 import { MosaikConnectionError, MosaikRequestError } from "./errors.ts";
-import type { IncomingCall, MosaikConnection } from "./_connection.ts";
+import { type IncomingCall, isRecord, type MosaikConnection } from "./_connection.ts";
 import { mosaikProxy } from "./proxy.ts";
 import { Simulator } from "./simulator.ts";
 import { type Logger, logs } from "./log.ts";
@@ -98,10 +98,6 @@ function bind(
     if (!given[i]) values[i] = signature.defaults?.[name];
   });
   return { values, rest };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function requireInteger(method: string, name: string, value: unknown): number {
