@@ -23,11 +23,7 @@ import {
   Simulator,
   startSimulation,
 } from "../../mosaik/mod.ts";
-
-/** Python's `ValueError`, as mosaik shows it. */
-class ValueError extends Error {
-  override name = "ValueError";
-}
+import { ValueError } from "./_python.ts";
 
 /** mosaik's test multi-agent system `ExampleMas`. */
 export class ExampleMas extends Simulator {

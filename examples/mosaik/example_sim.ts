@@ -26,19 +26,11 @@ import {
   Simulator,
   startSimulation,
 } from "../../mosaik/mod.ts";
+import { noOtherParams } from "./_python.ts";
 
 interface Entity {
   readonly model: string;
   value: number;
-}
-
-/** Rejects keyword arguments a Python signature would not take. */
-function noOtherParams(method: string, params: Record<string, unknown>, known: string[]): void {
-  for (const key of Object.keys(params)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${method}() got an unexpected keyword argument '${key}'`);
-    }
-  }
 }
 
 /** mosaik's test simulator `ExampleSim`. */

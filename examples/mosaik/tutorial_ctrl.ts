@@ -21,16 +21,7 @@ import {
   Simulator,
   startSimulation,
 } from "../../mosaik/mod.ts";
-
-/** Python's `ValueError`, as mosaik shows it. */
-class ValueError extends Error {
-  override name = "ValueError";
-}
-
-/** Python's `RuntimeError`. */
-class RuntimeError extends Error {
-  override name = "RuntimeError";
-}
+import { RuntimeError, ValueError } from "./_python.ts";
 
 /** The tutorial's `Controller`. */
 export class Controller extends Simulator {

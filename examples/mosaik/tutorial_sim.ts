@@ -22,6 +22,7 @@ import {
   Simulator,
   startSimulation,
 } from "../../mosaik/mod.ts";
+import { noOtherParams, ValueError } from "./_python.ts";
 
 /** A value that grows by `delta` each step. */
 export class Model {
@@ -38,20 +39,6 @@ export class Model {
 }
 
 const ATTRS = ["delta", "val"];
-
-/** Python's `ValueError`, as mosaik shows it. */
-class ValueError extends Error {
-  override name = "ValueError";
-}
-
-/** Rejects keyword arguments a Python signature would not take. */
-function noOtherParams(method: string, params: Record<string, unknown>, known: string[]): void {
-  for (const key of Object.keys(params)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${method}() got an unexpected keyword argument '${key}'`);
-    }
-  }
-}
 
 /** The tutorial's `ExampleSim`: hybrid, one model, `delta` triggers a step. */
 export class ExampleSim extends Simulator {
