@@ -9,8 +9,8 @@
  *   header announcing `bytes` → `ANNOUNCED <n>`
  * - `CLOSE` closes every connection → `CLOSED`
  *
- * Frames are written by hand, so this process stays small and the server
- * sees the exact bytes a peer would send.
+ * Frames are written with the raw helpers of `bench/_common.ts`, so the
+ * server sees the exact bytes a peer would send.
  *
  * ```sh
  * deno run -A bench/_connections_client.ts 127.0.0.1:5555
@@ -18,6 +18,8 @@
  *
  * @module
  */
+
+import { frames, writeAll } from "./_common.ts";
 
 const [hostname, portText] = (Deno.args[0] ?? "").split(/:(?=\d+$)/);
 const port = Number(portText);
@@ -30,14 +32,6 @@ if (!hostname || !Number.isInteger(port)) {
 const CONNECT_BATCH = 200;
 const encoder = new TextEncoder();
 const conns: Deno.TcpConn[] = [];
-
-function frame(text: string): Uint8Array {
-  const payload = encoder.encode(text);
-  const bytes = new Uint8Array(4 + payload.length);
-  new DataView(bytes.buffer).setUint32(0, payload.length);
-  bytes.set(payload, 4);
-  return bytes;
-}
 
 async function open(count: number, first?: Uint8Array): Promise<void> {
   for (let done = 0; done < count; done += CONNECT_BATCH) {
@@ -53,15 +47,9 @@ async function open(count: number, first?: Uint8Array): Promise<void> {
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
-}
-
 /** One `add(1, 2)` call and its reply `[1, 0, 3]`. */
 async function call(conn: Deno.Conn): Promise<void> {
-  await writeAll(conn, frame(JSON.stringify([0, 0, ["add", [1, 2], {}]])));
+  await writeAll(conn, frames(encoder.encode(JSON.stringify([0, 0, ["add", [1, 2], {}]]))));
   const buffer = new Uint8Array(256);
   let received = 0;
   while (received < 4 || received < 4 + new DataView(buffer.buffer).getUint32(0)) {

@@ -31,6 +31,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { sleep } from "./_common.ts";
 
 const { values } = parseArgs({
   options: {
@@ -68,8 +69,6 @@ function usage(pid: number): Usage {
     Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, "m"))![1]) * KiB;
   return { rss: field("VmRSS"), vm: field("VmSize") };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a phase saw: the usage once settled, at the end of the watch, and the highest. */
 interface Watch {
