@@ -305,6 +305,11 @@ export async function measurePipelined(
   return { calls: counted, seconds: elapsed / 1000, faults };
 }
 
+/** The middle of `values` once sorted (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  return values.toSorted((a, b) => a - b)[values.length >> 1];
+}
+
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -20,6 +20,7 @@ import { Agent, type AgentProxy, Container } from "../agent/mod.ts";
 import { natsNetwork } from "../nats/mod.ts";
 import { expose } from "../rpc/mod.ts";
 import { NatsCluster, NatsServer } from "../tests/_nats_servers.ts";
+import { median } from "./_common.ts";
 
 /** The agent that is called. */
 class Adder extends Agent {
@@ -128,11 +129,6 @@ async function tcpContainers(): Promise<Mode> {
     await Container.create(["127.0.0.1", 0]),
     await Container.create(["127.0.0.1", 0]),
   );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function callRates(): Promise<void> {

@@ -16,7 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import type { BenchCalls } from "./_layers.ts";
-import type { CodecName, LayerName, Measurement } from "./_common.ts";
+import { type CodecName, type LayerName, type Measurement, median } from "./_common.ts";
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +64,6 @@ async function load(dir: string): Promise<Tree> {
 }
 
 const trees: Record<Side, Tree> = { base: await load(values.base), new: await load(values.new) };
-const median = (values: number[]) => values.toSorted((a, b) => a - b)[values.length >> 1];
 
 console.log(`base ${values.base}, new ${values.new}; ${slices} slices of ${seconds} s each`);
 console.log("| case | base calls/s | new calls/s | new / base |");
