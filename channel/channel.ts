@@ -8,7 +8,7 @@ import type { Codec, CodecClass } from "../codecs/codec.ts";
 import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
 import { detachedDecoder, transientEncoder } from "../codecs/_fast_paths.ts";
 import { Json } from "../codecs/json.ts";
-import { DenomasError, type ErrorHandler, logError, ShutdownError } from "../errors.ts";
+import { DenomasError, type ErrorHandler, logError, report, ShutdownError } from "../errors.ts";
 import { abortable, deadline } from "../internal/async.ts";
 import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
 import { setChannelUsage } from "./_buffers.ts";
@@ -617,11 +617,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 
   /** Hands `error` to the `onError` hook; a hook that throws is logged, never fatal. */
   #report(error: Error): void {
-    try {
-      this.#onError(error);
-    } catch (failure) {
-      logError(failure instanceof Error ? failure : new Error(String(failure)));
-    }
+    report(this.#onError, error);
   }
 
   #sendNow(content: unknown, options: CallOptions | undefined): Promise<unknown> {
