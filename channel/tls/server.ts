@@ -8,6 +8,7 @@
  * @module
  */
 
+import { acceptUntilClosed } from "../_accept.ts";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
 import { type ErrorHandler, logError, report, TimeoutError } from "../../errors.ts";
@@ -130,15 +131,8 @@ class TlsListener implements Listener {
     return new Promise<Conn>((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
-    while (!this.#closed || this.#ready.length > 0) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Conn> {
+    return acceptUntilClosed(() => this.accept(), () => this.#closed);
   }
 
   close(): void {
