@@ -116,3 +116,16 @@ export function logError(error: Error): void {
   if (error.cause instanceof Error) text += `\nCaused by ${error.cause.stack ?? error.cause}`;
   console.error(text);
 }
+
+/**
+ * Internal (not re-exported by `mod.ts`): hands `error` to `onError`; a
+ * handler that throws is logged with {@linkcode logError}, never fatal, so a
+ * faulty hook cannot take a listener or connection down.
+ */
+export function report(onError: ErrorHandler, error: Error): void {
+  try {
+    onError(error);
+  } catch (failure) {
+    logError(failure instanceof Error ? failure : new Error(String(failure)));
+  }
+}

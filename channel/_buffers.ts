@@ -78,23 +78,13 @@ export function giveBuffer(buffer: ArrayBufferLike): void {
   if (free !== undefined && free.length * size < POOL_BYTES) free.push(new Uint8Array(buffer));
 }
 
+/** The buffer of no bytes: what a reader or write queue holds while it holds none. */
+export const EMPTY: Uint8Array = new Uint8Array(0);
+
 /** What a channel holds in buffers, for tests and diagnostics. */
 export interface BufferUsage {
   /** Bytes of the read buffer. */
   readonly read: number;
   /** Bytes of write buffers, batches and large frames. */
   readonly write: number;
-}
-
-let channelUsage: ((channel: object) => BufferUsage) | undefined;
-
-/** Set by the channel module: how to see a channel's buffers. */
-export function setChannelUsage(usage: (channel: object) => BufferUsage): void {
-  channelUsage = usage;
-}
-
-/** The buffers a channel holds now. */
-export function bufferUsage(channel: object): BufferUsage {
-  if (channelUsage === undefined) throw new Error("the channel module is not loaded");
-  return channelUsage(channel);
 }

@@ -14,7 +14,7 @@ const LABELS: Readonly<Record<string, string>> = {
 };
 
 /** The codec's name as errors spell it: `"JSON"`, `"MsgPack"`, `"MsgPackBlosc"`. */
-export function codecLabel(name: string): string {
+function codecLabel(name: string): string {
   return LABELS[name] ?? name;
 }
 
@@ -22,7 +22,7 @@ export function codecLabel(name: string): string {
  * Which codec a payload of `[type, id, content]` looks like it was written
  * with, judged from its first bytes, or `undefined`.
  */
-export function guessCodec(payload: Uint8Array): string | undefined {
+function guessCodec(payload: Uint8Array): string | undefined {
   let i = 0;
   while (i < payload.length && (payload[i] === 0x20 || payload[i] === 0x0a)) i++;
   if (payload[i] === 0x5b) return "JSON"; // "[" opens the JSON array.

@@ -6,6 +6,7 @@
  */
 
 import { deadline, retry } from "../internal/async.ts";
+import { errorMessage } from "../internal/inspect.ts";
 import { formatEndpoint } from "./address.ts";
 import { ConnectError } from "./errors.ts";
 import type { Conn, Endpoint, Transport } from "./transport.ts";
@@ -36,7 +37,7 @@ export async function dial(
     });
   } catch (error) {
     if (!isSystemError(error)) throw error;
-    let reason = error instanceof Error ? error.message : String(error);
+    let reason = errorMessage(error);
     if (attempts > 1) {
       reason += ` (${attempts} attempts in ${Math.round(performance.now() - started)} ms)`;
     }

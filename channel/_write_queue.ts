@@ -6,7 +6,14 @@
  * @module
  */
 
-import { giveBuffer, MAX_BATCH_SIZE, MIN_BATCH_SIZE, poolSize, takeBuffer } from "./_buffers.ts";
+import {
+  EMPTY,
+  giveBuffer,
+  MAX_BATCH_SIZE,
+  MIN_BATCH_SIZE,
+  poolSize,
+  takeBuffer,
+} from "./_buffers.ts";
 import { encodeFrame, HEADER_SIZE, writeHeader } from "./frame.ts";
 import type { Conn } from "./transport.ts";
 
@@ -205,5 +212,3 @@ export class WriteQueue {
     for (const resolve of waiters) resolve();
   }
 }
-
-const EMPTY = new Uint8Array(0);

@@ -8,10 +8,10 @@ import type { Codec, CodecClass } from "../codecs/codec.ts";
 import type { FallbackSerializer, Serializer } from "../codecs/serializers.ts";
 import { detachedDecoder, transientEncoder } from "../codecs/_fast_paths.ts";
 import { Json } from "../codecs/json.ts";
-import { DenomasError, type ErrorHandler, logError, ShutdownError } from "../errors.ts";
+import { DenomasError, type ErrorHandler, logError, report, ShutdownError } from "../errors.ts";
 import { abortable, deadline } from "../internal/async.ts";
 import { errorMessage as errorText, preview as describe } from "../internal/inspect.ts";
-import { setChannelUsage } from "./_buffers.ts";
+import type { BufferUsage } from "./_buffers.ts";
 import { CallTable } from "./_call_table.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { type CallOwner, PendingCall } from "./_pending_call.ts";
@@ -240,6 +240,12 @@ const CLOSED = 2;
  */
 export let reportError: (channel: Channel, error: Error) => void;
 
+/**
+ * Internal (not re-exported by `mod.ts`): the buffers `channel` holds now,
+ * for tests and diagnostics.
+ */
+export let bufferUsage: (channel: Channel) => BufferUsage;
+
 /** Answers a request; set by the `Channel` class, used by its requests. */
 let answer: (channel: Channel, request: IncomingRequest, type: number, content: unknown) => boolean;
 
@@ -388,10 +394,10 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
       if (channel.#state === OPEN) channel.#unlink(request);
       return channel.#writeReply(request.id, type, content);
     };
-    setChannelUsage((channel) => ({
-      read: (channel as Channel).#reader.capacity,
-      write: (channel as Channel).#writer.capacity,
-    }));
+    bufferUsage = (channel) => ({
+      read: channel.#reader.capacity,
+      write: channel.#writer.capacity,
+    });
   }
 
   /**
@@ -617,11 +623,7 @@ export class Channel implements AsyncDisposable, AsyncIterable<Request> {
 
   /** Hands `error` to the `onError` hook; a hook that throws is logged, never fatal. */
   #report(error: Error): void {
-    try {
-      this.#onError(error);
-    } catch (failure) {
-      logError(failure instanceof Error ? failure : new Error(String(failure)));
-    }
+    report(this.#onError, error);
   }
 
   #sendNow(content: unknown, options: CallOptions | undefined): Promise<unknown> {

@@ -6,6 +6,7 @@
  */
 
 import { DenomasError } from "../errors.ts";
+import { preview } from "../internal/inspect.ts";
 
 export { CodecError } from "../codecs/codec.ts";
 export { ShutdownError } from "../errors.ts";
@@ -197,11 +198,8 @@ export class LateReplyError extends DenomasError {
    * @param givenUp Whether this side made that call and gave up on it.
    */
   constructor(peer: string, callId: unknown, givenUp: boolean) {
-    const id = typeof callId === "number"
-      ? String(callId)
-      : JSON.stringify(callId) ?? String(callId);
     super(
-      `Dropped a reply from ${peer} to call ${id}, ` +
+      `Dropped a reply from ${peer} to call ${preview(callId)}, ` +
         (givenUp
           ? "which was given up on (it timed out or was aborted)"
           : "which this side never made"),

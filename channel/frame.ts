@@ -19,7 +19,14 @@
  * @module
  */
 
-import { giveBuffer, MAX_READ_SIZE, MIN_READ_SIZE, poolSize, takeBuffer } from "./_buffers.ts";
+import {
+  EMPTY,
+  giveBuffer,
+  MAX_READ_SIZE,
+  MIN_READ_SIZE,
+  poolSize,
+  takeBuffer,
+} from "./_buffers.ts";
 import { ProtocolError } from "./errors.ts";
 
 /** Size of the frame header: a big-endian uint32 payload length. */
@@ -335,5 +342,3 @@ export class FrameReader {
     this.#end = pending;
   }
 }
-
-const EMPTY = new Uint8Array(0);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { acceptUntilClosed } from "./_accept.ts";
 import { asPromise } from "../internal/async.ts";
 import type { Conn, Endpoint, Listener, Transport } from "./transport.ts";
 
@@ -146,17 +147,8 @@ class LocalListener implements Listener {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
-    for (;;) {
-      let conn: Conn;
-      try {
-        conn = await this.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        throw error;
-      }
-      yield conn;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Conn> {
+    return acceptUntilClosed(() => this.accept(), () => this.#closed);
   }
 
   close(): void {

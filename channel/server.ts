@@ -5,7 +5,7 @@
  */
 
 import { type Address, formatEndpoint, parseAddress } from "./address.ts";
-import { DenomasError, type ErrorHandler, logError } from "../errors.ts";
+import { DenomasError, type ErrorHandler, logError, report } from "../errors.ts";
 import { Channel, type CloseOptions } from "./channel.ts";
 import { selectTransport, type ServerOptions } from "./options.ts";
 import type { Conn, Endpoint, Listener } from "./transport.ts";
@@ -178,12 +178,7 @@ class Server implements ChannelServer {
   /** Reports `error` as `what` to the `onError` hook; a hook that throws is logged. */
   #report(what: string, error: unknown): void {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const report = new DenomasError(`${what}: ${text}`, { cause: error });
-    try {
-      this.#onError(report);
-    } catch (failure) {
-      logError(failure instanceof Error ? failure : new Error(String(failure)));
-    }
+    report(this.#onError, new DenomasError(`${what}: ${text}`, { cause: error }));
   }
 
   [Symbol.asyncDispose](): Promise<void> {

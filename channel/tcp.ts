@@ -5,6 +5,7 @@
  * @module
  */
 
+import { acceptUntilClosed } from "./_accept.ts";
 import { abortable, asPromise } from "../internal/async.ts";
 import { formatHostPort } from "./address.ts";
 import type { Conn, Endpoint, Listener, PeerInfo, Transport } from "./transport.ts";
@@ -155,15 +156,8 @@ class SocketListener implements Listener {
     return new SocketConn(conn, { address: path || endpointPath });
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
-    while (!this.#closed) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Conn> {
+    return acceptUntilClosed(() => this.accept(), () => this.#closed);
   }
 
   close(): void {

@@ -16,7 +16,8 @@ import {
   type Transport,
 } from "../channel/mod.ts";
 import { encodeFrame, FrameReader } from "../channel/frame.ts";
-import { bufferUsage, MAX_READ_SIZE, MIN_READ_SIZE } from "../channel/_buffers.ts";
+import { MAX_READ_SIZE, MIN_READ_SIZE } from "../channel/_buffers.ts";
+import { bufferUsage } from "../channel/channel.ts";
 
 /** A server-side connection that records its reads, so a test can wait for bytes to arrive. */
 class ObservedConn implements Conn {

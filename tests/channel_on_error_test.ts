@@ -108,6 +108,22 @@ for (const transport of TRANSPORTS) {
     await peer.writeJson('[1, 0, "pong"]');
     assertEquals(await call, "pong");
   });
+
+  Deno.test(`${transport.name}: a reply whose id is a bigint is reported, and the connection carries on`, async () => {
+    await using bound = await transport.bind();
+    await using raw = rawServer(bound.address);
+    const reports = new Reports();
+    const connecting = openConnection(raw.address, { onError: reports.push });
+    await using peer = RawPeer.from(await raw.listener.accept());
+    await using channel = await connecting;
+    await peer.writeJson('[1, 123456789012345678901234567890, "unasked"]');
+    const report = await reports.find((error) => error instanceof LateReplyError);
+    assert(report.message.includes("123456789012345678901234567890"), report.message);
+    const call = channel.send("ping");
+    assertEquals(await peer.readJson(), [0, 0, "ping"]);
+    await peer.writeJson('[1, 0, "pong"]');
+    assertEquals(await call, "pong");
+  });
 }
 
 Deno.test("an onError hook that throws is logged, and the channel carries on", async () => {

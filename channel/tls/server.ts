@@ -8,9 +8,10 @@
  * @module
  */
 
+import { acceptUntilClosed } from "../_accept.ts";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
-import { type ErrorHandler, logError, TimeoutError } from "../../errors.ts";
+import { type ErrorHandler, logError, report, TimeoutError } from "../../errors.ts";
 import { formatHostPort } from "../address.ts";
 import type { Conn, Endpoint, Listener, ListenOptions } from "../transport.ts";
 import { peerCertificateOf, refusalOf } from "./certificate.ts";
@@ -130,15 +131,8 @@ class TlsListener implements Listener {
     return new Promise<Conn>((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
-    while (!this.#closed || this.#ready.length > 0) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Conn> {
+    return acceptUntilClosed(() => this.accept(), () => this.#closed);
   }
 
   close(): void {
@@ -151,15 +145,6 @@ class TlsListener implements Listener {
     this.#server.close();
     for (const conn of this.#ready.splice(0)) conn.close();
     for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
-  }
-}
-
-/** A failing error handler must not take the listener down. */
-function report(onError: ErrorHandler, error: Error): void {
-  try {
-    onError(error);
-  } catch (thrown) {
-    logError(thrown instanceof Error ? thrown : new Error(String(thrown)));
   }
 }
 
