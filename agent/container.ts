@@ -16,7 +16,7 @@ import { dateSerializer } from "../codecs/date.ts";
 import { Json } from "../codecs/json.ts";
 import type { Serializer } from "../codecs/serializers.ts";
 import type { Clock } from "../clocks/clock.ts";
-import { type ErrorHandler, logError } from "../errors.ts";
+import { type ErrorHandler, logError, report } from "../errors.ts";
 import { RealtimeClock } from "../clocks/realtime.ts";
 import { ScopedClock } from "../clocks/scoped.ts";
 import { deadline } from "../internal/async.ts";
@@ -821,13 +821,10 @@ export class Agent {
 
   /** Reports a failed task to the container's `onError` hook. */
   #reportTask(name: string, error: unknown): void {
-    const report = new AgentTaskError(this.container.url, String(this), name, { cause: error });
-    const onError = containerErrors.get(this.container) ?? logError;
-    try {
-      onError(report);
-    } catch (failure) {
-      logError(failure instanceof Error ? failure : new Error(String(failure)));
-    }
+    report(
+      containerErrors.get(this.container) ?? logError,
+      new AgentTaskError(this.container.url, String(this), name, { cause: error }),
+    );
   }
 
   /**
