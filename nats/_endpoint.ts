@@ -34,7 +34,13 @@ import { ConnectError } from "../agent/errors.ts";
 import { DenomasError, type ErrorHandler, TimeoutError } from "../errors.ts";
 import { abortable } from "../internal/async.ts";
 import { describeValue } from "../internal/inspect.ts";
-import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "../rpc/_proxy.ts";
+import {
+  describeRemote,
+  makeProxy,
+  proxyAt,
+  proxyState,
+  type RemoteTarget,
+} from "../rpc/_proxy.ts";
 import type { CallOptions } from "../rpc/remote.ts";
 import { dispatchRequest, ForwardTable, isThenable, named, pathBelow } from "../rpc/_forward.ts";
 import { getRouter, MAX_PATH_LENGTH, type Router } from "../rpc/router.ts";
@@ -209,7 +215,7 @@ export class NatsEndpoint {
     return {
       call: (path, args, kwargs, options) =>
         this.call(subject, origin, path, args, kwargs, options),
-      describe: describe ?? ((path) => `RemoteProxy(${JSON.stringify(path)} at ${origin})`),
+      describe: describe ?? ((path) => describeRemote(path, origin)),
     };
   }
 

@@ -15,7 +15,14 @@ import { CodecError } from "../codecs/codec.ts";
 import type { FallbackSerializer } from "../codecs/serializers.ts";
 import { DenomasError } from "../errors.ts";
 import { dispatchRequest, ForwardTable, isThenable, named, pathBelow } from "./_forward.ts";
-import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "./_proxy.ts";
+import {
+  describeRemote,
+  makeProxy,
+  proxyAt,
+  proxyState,
+  rejectArgs,
+  type RemoteTarget,
+} from "./_proxy.ts";
 import { serviceRouter } from "./_service.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 import { getRouter, MAX_PATH_LENGTH, Router } from "./router.ts";
@@ -142,11 +149,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
     kwargs?: Readonly<Record<string, unknown>>,
     options?: CallOptions,
   ): Promise<unknown> {
-    if (!Array.isArray(args)) {
-      return Promise.reject(
-        new TypeError(`The args of a call must be an array, got ${typeof args}`),
-      );
-    }
+    if (!Array.isArray(args)) return rejectArgs(args);
     return this.#connection.call(path, args.slice(), kwargs, options);
   }
 
@@ -351,7 +354,7 @@ class Connection implements RemoteTarget {
   }
 
   describe(path: string): string {
-    return `RemoteProxy(${JSON.stringify(path)} at ${this.peerAddress})`;
+    return describeRemote(path, this.peerAddress);
   }
 
   /** The path a passed object is sent as. */

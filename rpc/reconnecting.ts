@@ -13,7 +13,7 @@ import { TimeoutError } from "../errors.ts";
 import { abortable, asPromise, deadline, retry } from "../internal/async.ts";
 import type { RpcClient } from "./client.ts";
 import { openConnection, type RpcConnectionOptions } from "./connect.ts";
-import { makeProxy } from "./_proxy.ts";
+import { describeRemote, makeProxy, rejectArgs } from "./_proxy.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 
 /** Options of {@linkcode ReconnectingClient}: those of `openConnection`, but for the dial's timeout. */
@@ -123,7 +123,7 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     this.#connectTimeout = connectTimeout ?? 0;
     this.remote = makeProxy({
       call: (path, args, kwargs, options) => this.call(path, args, kwargs, options),
-      describe: (path) => `RemoteProxy(${JSON.stringify(path)} at ${this.address})`,
+      describe: (path) => describeRemote(path, this.address),
     }, "") as Remote<T>;
   }
 
@@ -183,6 +183,8 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     if (client !== undefined && !client.channel.isClosed) {
       return client.call(path, args, kwargs, options);
     }
+    // Bad arguments fail before a dial, not after it.
+    if (!Array.isArray(args)) return rejectArgs(args);
     return this.#callLater(path, args, kwargs, options);
   }
 
