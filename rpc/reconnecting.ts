@@ -8,6 +8,7 @@
 import { INSPECT } from "../internal/inspect.ts";
 import { type Address, parseAddress } from "../channel/address.ts";
 import { dialText, isRefused } from "../channel/_dial.ts";
+import type { CloseOptions } from "../channel/channel.ts";
 import { ConnectError, ConnectionResetError } from "../channel/errors.ts";
 import { TimeoutError } from "../errors.ts";
 import { abortable, asPromise, deadline, retry } from "../internal/async.ts";
@@ -193,9 +194,10 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
    * `ConnectionResetError`) and stops dialling; later calls fail at once.
    * Idempotent.
    *
+   * @param options The grace period for the peer's calls being answered (see `RpcClient.close`).
    * @returns Resolves once the connection is closed.
    */
-  async close(): Promise<void> {
+  async close(options?: CloseOptions): Promise<void> {
     this.#closed = true;
     const dial = this.#dial;
     this.#dial = undefined;
@@ -203,7 +205,7 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     const client = this.#client;
     this.#client = undefined;
     await Promise.all([
-      client?.close(),
+      client?.close(options),
       dial?.promise.then((late) => late.close(), () => {}),
     ]);
   }
