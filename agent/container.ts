@@ -432,7 +432,7 @@ export class Container implements AsyncDisposable {
       // agents still run, on incoming and outgoing connections alike.
       await Promise.all([
         this.#server?.close({ timeout }),
-        ...[...this.#peers.values()].map((peer) => peer.client?.close({ timeout })),
+        ...[...this.#peers.values()].map((peer) => peer.close({ timeout })),
       ]);
     }
     this.#stopped = true;

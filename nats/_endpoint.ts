@@ -33,9 +33,16 @@ import type { Serializer } from "../codecs/serializers.ts";
 import { ConnectError } from "../agent/errors.ts";
 import { DenomasError, type ErrorHandler, TimeoutError } from "../errors.ts";
 import { abortable } from "../internal/async.ts";
-import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "../rpc/_proxy.ts";
+import { describeValue } from "../internal/inspect.ts";
+import {
+  describeRemote,
+  makeProxy,
+  proxyAt,
+  proxyState,
+  type RemoteTarget,
+} from "../rpc/_proxy.ts";
 import type { CallOptions } from "../rpc/remote.ts";
-import { ForwardTable, isThenable, type Kwargs, named, pathBelow } from "../rpc/_forward.ts";
+import { dispatchRequest, ForwardTable, isThenable, named, pathBelow } from "../rpc/_forward.ts";
 import { getRouter, MAX_PATH_LENGTH, type Router } from "../rpc/router.ts";
 
 /** The header naming the sender's instance subject of a message with proxy tags. */
@@ -208,7 +215,7 @@ export class NatsEndpoint {
     return {
       call: (path, args, kwargs, options) =>
         this.call(subject, origin, path, args, kwargs, options),
-      describe: describe ?? ((path) => `RemoteProxy(${JSON.stringify(path)} at ${origin})`),
+      describe: describe ?? ((path) => describeRemote(path, origin)),
     };
   }
 
@@ -322,13 +329,15 @@ export class NatsEndpoint {
       return;
     }
     if (!Array.isArray(reply) || reply.length !== 2) {
-      call.reject(new ProtocolError(`A reply must be [type, content], got ${describe(reply)}`));
+      call.reject(
+        new ProtocolError(`A reply must be [type, content], got ${describeValue(reply)}`),
+      );
     } else if (reply[0] === RESULT) {
       call.resolve(reply[1]);
     } else if (reply[0] === EXCEPTION && typeof reply[1] === "string") {
       call.reject(new RemoteException(call.origin, reply[1]));
     } else {
-      call.reject(new ProtocolError(`A reply of unknown type ${describe(reply[0])}`));
+      call.reject(new ProtocolError(`A reply of unknown type ${describeValue(reply[0])}`));
     }
   }
 
@@ -361,7 +370,7 @@ export class NatsEndpoint {
     }
     let result: unknown;
     try {
-      result = this.#dispatch(content);
+      result = dispatchRequest(content, this.#options.router, this.#forwarded);
     } catch (error) {
       this.#answer(reply, EXCEPTION, formatRemoteTraceback(named(error)));
       return;
@@ -377,23 +386,6 @@ export class NatsEndpoint {
     } else {
       this.#answer(reply, RESULT, result);
     }
-  }
-
-  #dispatch(content: unknown): unknown {
-    if (!Array.isArray(content) || content.length !== 3) {
-      throw new TypeError(`A request must be [path, args, kwargs], got ${describe(content)}`);
-    }
-    const [path, args, kwargs] = content;
-    if (!Array.isArray(args)) {
-      throw new TypeError(`The args of a request must be an array, got ${describe(args)}`);
-    }
-    if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
-      throw new TypeError(`The kwargs of a request must be a map, got ${describe(kwargs)}`);
-    }
-    if (ForwardTable.isForwarded(path)) {
-      return this.#forwarded.invoke(path, args, kwargs as Kwargs | null | undefined);
-    }
-    return this.#options.router.invoke(path as string, args, (kwargs as Kwargs) ?? undefined);
   }
 
   #answer(reply: string, type: typeof RESULT | typeof EXCEPTION, content: unknown): boolean {
@@ -478,12 +470,6 @@ export class NatsEndpoint {
     }
     return proxyAt(root, data);
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value;
 }
 
 function describeError(error: unknown): string {

@@ -13,6 +13,7 @@ import { makeRemote } from "../rpc/proxy.ts";
 import type { CallOptions, Remote } from "../rpc/remote.ts";
 import { Router } from "../rpc/router.ts";
 import { serviceRouter } from "../rpc/_service.ts";
+import { rejectArgs } from "../rpc/_proxy.ts";
 import { checkNatsName } from "./address.ts";
 import { nameSubject, NatsEndpoint } from "./_endpoint.ts";
 import { DEFAULT_PREFIX, errorHandler, type NatsOptions, openNats } from "./options.ts";
@@ -141,11 +142,7 @@ export async function connectNats<T = unknown>(
   const router = options.service === undefined ? new Router({}) : serviceRouter(options.service);
   const base = `nats://${name}`;
   const party = await open(router, base, options);
-  const target = party.endpoint.target(
-    nameSubject(options.prefix ?? DEFAULT_PREFIX, name),
-    base,
-    (path) => `RemoteProxy(${JSON.stringify(path)} at ${base})`,
-  );
+  const target = party.endpoint.target(nameSubject(options.prefix ?? DEFAULT_PREFIX, name), base);
   return Object.assign(party.api, {
     name,
     remote: makeRemote<T>(target, ""),
@@ -155,9 +152,7 @@ export async function connectNats<T = unknown>(
       kwargs?: Readonly<Record<string, unknown>>,
       callOptions?: CallOptions,
     ) =>
-      Array.isArray(args)
-        ? target.call(path, args.slice(), kwargs, callOptions)
-        : Promise.reject(new TypeError(`The args of a call must be an array, got ${typeof args}`)),
+      Array.isArray(args) ? target.call(path, args.slice(), kwargs, callOptions) : rejectArgs(args),
   });
 }
 

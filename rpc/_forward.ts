@@ -1,12 +1,13 @@
 /**
- * Internal: what RPC connections and the NATS endpoint share about objects
- * passed to a peer. An object that has no path below the side's root
- * service travels as `__proxy__/<n>`; the peer's calls to that path are
- * forwarded to it.
+ * Internal: what RPC connections and the NATS endpoint share when serving a
+ * peer: checking and dispatching its requests, and the objects passed to it.
+ * An object that has no path below the side's root service travels as
+ * `__proxy__/<n>`; the peer's calls to that path are forwarded to it.
  *
  * @module
  */
 
+import { describeValue } from "../internal/inspect.ts";
 import { LookupError } from "./errors.ts";
 import { proxyState } from "./_proxy.ts";
 import { FORWARD_SEGMENT, getRouter, type Router } from "./router.ts";
@@ -97,4 +98,31 @@ export function named(error: unknown): unknown {
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" &&
     typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * Runs the request `content` (`[path, args, kwargs]`) of a peer: a forwarded
+ * path goes to `forwarded`, any other to `router`.
+ *
+ * @throws {TypeError} when `content` is not a well-formed request.
+ */
+export function dispatchRequest(
+  content: unknown,
+  router: Router,
+  forwarded: ForwardTable,
+): unknown {
+  if (!Array.isArray(content) || content.length !== 3) {
+    throw new TypeError(`A request must be [path, args, kwargs], got ${describeValue(content)}`);
+  }
+  const path = content[0];
+  const args = content[1];
+  const kwargs = content[2];
+  if (!Array.isArray(args)) {
+    throw new TypeError(`The args of a request must be an array, got ${describeValue(args)}`);
+  }
+  if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
+    throw new TypeError(`The kwargs of a request must be a map, got ${describeValue(kwargs)}`);
+  }
+  if (ForwardTable.isForwarded(path)) return forwarded.invoke(path, args, kwargs);
+  return router.invoke(path as string, args, kwargs ?? undefined);
 }

@@ -170,6 +170,16 @@ function describe(state: ProxyState): string {
   return state.target.describe(state.path);
 }
 
+/** How a proxy of a peer at `at` shows itself, e.g. `RemoteProxy("sub" at 127.0.0.1:5555)`. */
+export function describeRemote(path: string, at: string): string {
+  return `RemoteProxy(${JSON.stringify(path)} at ${at})`;
+}
+
+/** The rejection of a public `call(path, args, …)` given `args` that are not an array. */
+export function rejectArgs(args: unknown): Promise<never> {
+  return Promise.reject(new TypeError(`The args of a call must be an array, got ${typeof args}`));
+}
+
 /** The state of a proxy, or `undefined` for other values. */
 export function proxyState(value: unknown): ProxyState | undefined {
   return (typeof value === "function" ? states.get(value) : undefined);

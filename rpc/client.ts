@@ -14,9 +14,15 @@ import type { PeerInfo } from "../channel/transport.ts";
 import { CodecError } from "../codecs/codec.ts";
 import type { FallbackSerializer } from "../codecs/serializers.ts";
 import { DenomasError } from "../errors.ts";
-import { describeValue } from "../internal/inspect.ts";
-import { ForwardTable, isThenable, type Kwargs, named, pathBelow } from "./_forward.ts";
-import { makeProxy, proxyAt, proxyState, type RemoteTarget } from "./_proxy.ts";
+import { dispatchRequest, ForwardTable, isThenable, named, pathBelow } from "./_forward.ts";
+import {
+  describeRemote,
+  makeProxy,
+  proxyAt,
+  proxyState,
+  rejectArgs,
+  type RemoteTarget,
+} from "./_proxy.ts";
 import { serviceRouter } from "./_service.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 import { getRouter, MAX_PATH_LENGTH, Router } from "./router.ts";
@@ -143,11 +149,7 @@ export class RpcClient<T = unknown> implements AsyncDisposable {
     kwargs?: Readonly<Record<string, unknown>>,
     options?: CallOptions,
   ): Promise<unknown> {
-    if (!Array.isArray(args)) {
-      return Promise.reject(
-        new TypeError(`The args of a call must be an array, got ${typeof args}`),
-      );
-    }
+    if (!Array.isArray(args)) return rejectArgs(args);
     return this.#connection.call(path, args.slice(), kwargs, options);
   }
 
@@ -352,7 +354,7 @@ class Connection implements RemoteTarget {
   }
 
   describe(path: string): string {
-    return `RemoteProxy(${JSON.stringify(path)} at ${this.peerAddress})`;
+    return describeRemote(path, this.peerAddress);
   }
 
   /** The path a passed object is sent as. */
@@ -377,33 +379,12 @@ class Connection implements RemoteTarget {
 
   #handle(request: Request): void {
     const content = request.content;
-    if (!Array.isArray(content) || content.length !== 3) {
-      request.fail(
-        new TypeError(`A request must be [path, args, kwargs], got ${describeValue(content)}`),
-      );
-      return;
-    }
-    const path = content[0];
-    const args = content[1];
-    const kwargs = content[2];
-    if (!Array.isArray(args)) {
-      request.fail(
-        new TypeError(`The args of a request must be an array, got ${describeValue(args)}`),
-      );
-      return;
-    }
-    if (kwargs !== null && kwargs !== undefined && typeof kwargs !== "object") {
-      request.fail(
-        new TypeError(`The kwargs of a request must be a map, got ${describeValue(kwargs)}`),
-      );
-      return;
-    }
     let result: unknown;
     const previous = enterContext(this.context);
     try {
       result = this.asyncContext
-        ? runWithAsyncContext(this.context!, () => this.#invoke(path, args, kwargs as Kwargs))
-        : this.#invoke(path, args, kwargs as Kwargs);
+        ? runWithAsyncContext(this.context!, () => this.#dispatch(content))
+        : this.#dispatch(content);
     } catch (error) {
       request.fail(named(error));
       return;
@@ -422,8 +403,7 @@ class Connection implements RemoteTarget {
     }
   }
 
-  #invoke(path: unknown, args: unknown[], kwargs: Kwargs | null | undefined): unknown {
-    if (ForwardTable.isForwarded(path)) return this.#forwarded.invoke(path, args, kwargs);
-    return this.router!.invoke(path as string, args, kwargs ?? undefined);
+  #dispatch(content: unknown): unknown {
+    return dispatchRequest(content, this.router!, this.#forwarded);
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { makeProxy, type ProxyState, proxyState, type RemoteTarget } from "./_proxy.ts";
+import { makeProxy, type ProxyState, proxyState, rejectArgs, type RemoteTarget } from "./_proxy.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 
 export type { RemoteTarget } from "./_proxy.ts";
@@ -170,9 +170,7 @@ export function callRemote<R>(
   if (state === undefined) {
     return Promise.reject(new TypeError("callRemote() needs a proxy of a remote method"));
   }
-  if (!Array.isArray(args)) {
-    return Promise.reject(new TypeError(`The args of a call must be an array, got ${typeof args}`));
-  }
+  if (!Array.isArray(args)) return rejectArgs(args);
   const merged = options === undefined ? state.options : { ...state.options, ...options };
   return state.target.call(state.path, args.slice(), kwargs, merged) as Promise<Awaited<R>>;
 }

@@ -8,12 +8,13 @@
 import { INSPECT } from "../internal/inspect.ts";
 import { type Address, parseAddress } from "../channel/address.ts";
 import { dialText, isRefused } from "../channel/_dial.ts";
+import type { CloseOptions } from "../channel/channel.ts";
 import { ConnectError, ConnectionResetError } from "../channel/errors.ts";
 import { TimeoutError } from "../errors.ts";
 import { abortable, asPromise, deadline, retry } from "../internal/async.ts";
 import type { RpcClient } from "./client.ts";
 import { openConnection, type RpcConnectionOptions } from "./connect.ts";
-import { makeProxy } from "./_proxy.ts";
+import { describeRemote, makeProxy, rejectArgs } from "./_proxy.ts";
 import type { CallOptions, Remote } from "./remote.ts";
 
 /** Options of {@linkcode ReconnectingClient}: those of `openConnection`, but for the dial's timeout. */
@@ -123,7 +124,7 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     this.#connectTimeout = connectTimeout ?? 0;
     this.remote = makeProxy({
       call: (path, args, kwargs, options) => this.call(path, args, kwargs, options),
-      describe: (path) => `RemoteProxy(${JSON.stringify(path)} at ${this.address})`,
+      describe: (path) => describeRemote(path, this.address),
     }, "") as Remote<T>;
   }
 
@@ -183,6 +184,8 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     if (client !== undefined && !client.channel.isClosed) {
       return client.call(path, args, kwargs, options);
     }
+    // Bad arguments fail before a dial, not after it.
+    if (!Array.isArray(args)) return rejectArgs(args);
     return this.#callLater(path, args, kwargs, options);
   }
 
@@ -191,9 +194,10 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
    * `ConnectionResetError`) and stops dialling; later calls fail at once.
    * Idempotent.
    *
+   * @param options The grace period for the peer's calls being answered (see `RpcClient.close`).
    * @returns Resolves once the connection is closed.
    */
-  async close(): Promise<void> {
+  async close(options?: CloseOptions): Promise<void> {
     this.#closed = true;
     const dial = this.#dial;
     this.#dial = undefined;
@@ -201,7 +205,7 @@ export class ReconnectingClient<T = unknown> implements AsyncDisposable {
     const client = this.#client;
     this.#client = undefined;
     await Promise.all([
-      client?.close(),
+      client?.close(options),
       dial?.promise.then((late) => late.close(), () => {}),
     ]);
   }

@@ -194,6 +194,16 @@ Deno.test("without a deadline a ReconnectingClient dials once and says where and
   strictEqual(transport.dials, 1);
 });
 
+Deno.test("a ReconnectingClient call with args that are not an array fails before dialling", async () => {
+  const transport = countingTransport();
+  await using client = new ReconnectingClient<PeerService>([LOCALHOST, freePort()], { transport });
+  await rejects(
+    client.call("ping", "no" as unknown as unknown[]),
+    (error) => error instanceof TypeError && /args of a call must be an array/.test(error.message),
+  );
+  strictEqual(transport.dials, 0);
+});
+
 Deno.test("a call waiting for a dial is aborted by its signal, and the dial stops", async () => {
   const port = freePort();
   const transport = countingTransport();
